@@ -1,0 +1,61 @@
+"""The `Callback` base class: Keras's hook names, `self.model` and `self.params`."""
+
+from __future__ import annotations
+
+
+class Callback:
+    """Base class of callbacks; override the hooks you need.
+
+    Hooks receive `logs`, a dict of floats:
+
+    * `on_train_batch_end` / `on_test_batch_end`: the running loss and metrics
+      of the epoch so far (`{"loss": ..., "accuracy": ...}`);
+    * `on_epoch_end`: the epoch's `loss`, each metric, and their `val_`
+      versions when there is validation data;
+    * `on_predict_batch_end`: `{"outputs": predictions of the batch}`.
+
+    Attributes:
+        model: the model being trained (set by `set_model`).
+        params: `{"epochs", "steps", "verbose"}` (set by `set_params`).
+
+    Example:
+        >>> class PrintLoss(Callback):
+        ...     def on_epoch_end(self, epoch, logs=None):
+        ...         print(epoch, logs["loss"])
+    """
+
+    def __init__(self):
+        self.params: dict = {}
+        self._model = None
+
+    @property
+    def model(self):
+        return self._model
+
+    def set_model(self, model) -> None:
+        self._model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs=None): ...
+    def on_train_end(self, logs=None): ...
+    def on_epoch_begin(self, epoch, logs=None): ...
+    def on_epoch_end(self, epoch, logs=None): ...
+    def on_train_batch_begin(self, batch, logs=None): ...
+    def on_train_batch_end(self, batch, logs=None): ...
+    def on_test_begin(self, logs=None): ...
+    def on_test_end(self, logs=None): ...
+    def on_test_batch_begin(self, batch, logs=None): ...
+    def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
+
+    # Keras's older names for the training-batch hooks.
+    def on_batch_begin(self, batch, logs=None):
+        self.on_train_batch_begin(batch, logs)
+
+    def on_batch_end(self, batch, logs=None):
+        self.on_train_batch_end(batch, logs)

@@ -1,0 +1,77 @@
+"""`CallbackList`: the one object the training loop talks to."""
+
+from __future__ import annotations
+
+from minikeras.callbacks.callback import Callback
+from minikeras.callbacks.history import History
+from minikeras.callbacks.progbar_logger import ProgbarLogger
+
+_HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
+
+
+class CallbackList(Callback):
+    """Calls each hook on every callback in order.
+
+    Args:
+        callbacks: the user's callbacks (a list, or None).
+        add_history: put a `History` first unless one is given.
+        add_progbar: add a `ProgbarLogger` (last) unless one is given.
+        model: the model, passed to every callback's `set_model`.
+        **params: `epochs`, `steps`, `verbose`, passed to `set_params`.
+    """
+
+    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+        super().__init__()
+        callbacks = list(callbacks or [])
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be instances of minikeras.callbacks.Callback. Received: {callback!r}")
+        if add_history and not any(isinstance(c, History) for c in callbacks):
+            callbacks.insert(0, History())
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in callbacks):
+            callbacks.append(ProgbarLogger())
+        self.callbacks = callbacks
+        if model is not None:
+            self.set_model(model)
+        self.set_params(params)
+
+    def set_model(self, model):
+        super().set_model(model)
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_params(self, params):
+        super().set_params(params)
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def __iter__(self):
+        return iter(self.callbacks)
+
+
+def _dispatch(hook: str):
+    def call_all(self, *args):
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+    call_all.__name__ = hook
+    return call_all
+
+
+for _hook in _HOOKS:
+    setattr(CallbackList, _hook, _dispatch(_hook))

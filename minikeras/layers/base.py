@@ -1,0 +1,298 @@
+"""The `Layer` contract every minikeras layer follows.
+
+A layer is a function with weights, run in two directions:
+
+* `build(input_shape)` creates the weights from the shape of the first input
+  (shape inference: nobody passes `in_channels`). Weights are made with
+  `add_weight`, in the order Keras stores them.
+* `forward(x, training=False) -> y` computes the output. Only when `training`
+  is true does it keep what `backward` will need (in `self._cache`); in
+  inference it leaves nothing on the layer, so many threads may call
+  `predict` or `layer(x)` on one model at once.
+* `backward(grad) -> grad_x` receives `dL/dy`, stores the gradient of each
+  trainable weight in `self.grads[name]` and returns `dL/dx`. A layer never
+  changes its own weights: the optimizer does that, from the (param, grad)
+  pairs of `param_grad_pairs()`.
+* `compute_output_shape(input_shape)` says what `forward` will return without
+  running it; `get_config()` returns every constructor argument by its Keras
+  name, so `type(layer).from_config(layer.get_config())` makes a twin.
+
+Shapes always include the batch axis, written `None` when unknown:
+`(None, 28, 28, 1)`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import numpy as np
+
+from minikeras import config as _config
+from minikeras import initializers
+from minikeras.utils.naming import to_snake_case, unique_name
+
+
+class Layer:
+    """Base class of all layers.
+
+    Args:
+        name: unique name; by default the snake-case class name with a counter
+            (`dense`, `dense_1`, ...).
+        trainable: whether the optimizer updates this layer's weights.
+        dtype: float type of the weights and computation (default `floatx()`,
+            "float32").
+        input_shape: shape of one sample, without the batch axis; only
+            meaningful on the first layer of a `Sequential` model.
+
+    Subclasses set `input_ndim` (the rank they accept, batch axis included, or
+    None for any rank >= `min_ndim`) and override `build`, `forward`,
+    `backward`, `compute_output_shape` and `get_config`.
+    """
+
+    input_ndim: int | None = None
+    min_ndim: int = 2
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"Layer name must be a non-empty string without '/'. Received: name={name!r}")
+        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = _config.standardize_dtype(dtype)
+        self.built = False
+        self.grads: dict[str, np.ndarray] = {}
+        self._params: dict[str, np.ndarray] = {}
+        self._trainable_params: dict[str, bool] = {}
+        self._cache: dict | None = None
+        self._build_input_shape: tuple | None = None
+        self._build_lock = threading.Lock()
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        self._input_shape_arg = None if input_shape is None else _as_shape(input_shape, "input_shape", self.name)
+
+    # ----------------------------------------------------------------- weights
+    def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None) -> np.ndarray:
+        """Create a weight of `shape`, register it under `name` and return it.
+
+        Weights are returned by `get_weights()` in the order they were added.
+        """
+        if name in self._params:
+            raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
+        value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
+        value = np.ascontiguousarray(value, dtype=dtype or self.dtype)
+        self._params[name] = value
+        self._trainable_params[name] = bool(trainable)
+        return value
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """The layer's weight arrays themselves (not copies), in Keras's order."""
+        return list(self._params.values())
+
+    @property
+    def weight_names(self) -> list[str]:
+        """The names of the weights, in the order of `weights`."""
+        return list(self._params)
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        """The weights the optimizer updates (none when `trainable` is False)."""
+        if not self.trainable:
+            return []
+        return [value for key, value in self._params.items() if self._trainable_params[key]]
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        """The weights the optimizer leaves alone."""
+        trainable = {id(w) for w in self.trainable_weights}
+        return [value for value in self._params.values() if id(value) not in trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Return copies of the weights, in Keras's order (Dense: kernel, bias)."""
+        return [value.copy() for value in self._params.values()]
+
+    def set_weights(self, weights) -> None:
+        """Copy `weights` (a list in `get_weights()` order) into the layer.
+
+        Every shape is checked before anything is written, so a refused call
+        leaves the layer unchanged. Values are copied into the existing arrays,
+        which keeps the optimizer's per-weight state attached to them.
+        """
+        weights = list(weights)
+        if len(weights) != len(self._params):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(self._params)} weight arrays "
+                f"({', '.join(self._params) or 'none'}), but received {len(weights)}."
+            )
+        arrays = []
+        for (key, current), new in zip(self._params.items(), weights):
+            new = np.asarray(new)
+            if new.shape != current.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{key}' has shape {current.shape}, "
+                    f"but the value given has shape {new.shape}."
+                )
+            arrays.append(new)
+        for current, new in zip(self._params.values(), arrays):
+            current[...] = new
+
+    def count_params(self) -> int:
+        """Return the number of scalars in all weights."""
+        return int(sum(value.size for value in self._params.values()))
+
+    def param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Return `(weight, gradient)` pairs of the trainable weights after `backward`."""
+        if not self.trainable:
+            return []
+        return [(value, self.grads[key]) for key, value in self._params.items() if self._trainable_params[key] and key in self.grads]
+
+    # ------------------------------------------------------------------ shapes
+    def build(self, input_shape: tuple) -> None:
+        """Create the weights for inputs of `input_shape` (batch axis included)."""
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """Return the output shape for `input_shape`; identity by default."""
+        return tuple(input_shape)
+
+    def build_for(self, input_shape) -> None:
+        """Build the layer for `input_shape` once; later calls only check the shape.
+
+        Safe to call from several threads: the weights are made exactly once.
+        """
+        input_shape = tuple(None if d is None else int(d) for d in input_shape)
+        self.check_input_shape(input_shape)
+        if self.built:
+            return
+        with self._build_lock:
+            if not self.built:
+                self.build(input_shape)
+                self._build_input_shape = input_shape
+                self.built = True
+
+    def check_input_shape(self, input_shape: tuple) -> None:
+        """Raise a ValueError naming the layer when `input_shape` does not fit it."""
+        ndim = len(input_shape)
+        if self.input_ndim is not None and ndim != self.input_ndim:
+            raise ValueError(
+                f"Input of layer '{self.name}' ({type(self).__name__}) must have rank {self.input_ndim} "
+                f"(batch axis included), but received shape {input_shape} of rank {ndim}."
+            )
+        if ndim < self.min_ndim:
+            raise ValueError(
+                f"Input of layer '{self.name}' ({type(self).__name__}) must have rank >= {self.min_ndim}, "
+                f"but received shape {input_shape}."
+            )
+        expected = self._build_input_shape
+        if expected is None:
+            return
+        compatible = len(expected) == ndim and all(
+            e is None or r is None or e == r for e, r in zip(expected[1:], input_shape[1:])
+        )
+        if not compatible:
+            raise ValueError(
+                f"Input of layer '{self.name}' ({type(self).__name__}) is incompatible with the shape it was "
+                f"built for: expected {expected}, received {input_shape}."
+            )
+
+    # ----------------------------------------------------------------- compute
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Compute the output for `x`; keep what `backward` needs only if `training`."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward().")
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Given dL/dy, store the weight gradients in `self.grads` and return dL/dx."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+
+    def _pop_cache(self) -> dict:
+        """Return (and release) what the last training-mode `forward` kept."""
+        cache = self._cache
+        if cache is None:
+            raise RuntimeError(
+                f"Layer '{self.name}': backward() needs a preceding forward(x, training=True)."
+            )
+        self._cache = None
+        return cache
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        """Build the layer from `x`'s shape if needed, then return `forward(x, training)`."""
+        x = np.asarray(x)
+        if x.dtype != self.dtype:
+            x = x.astype(self.dtype)
+        self.build_for(x.shape)
+        return self.forward(x, training=training)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Return the constructor arguments under Keras's names."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = (None, *self._input_shape_arg)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        """Create a layer from the output of `get_config()`."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _as_shape(shape, argument: str, owner: str) -> tuple:
+    """Validate a per-sample shape given by a user: a tuple of positive ints or None."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"{argument} of '{owner}' must be a tuple of ints. Received: {argument}={shape!r}") from None
+    for dim in shape:
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim <= 0):
+            raise ValueError(
+                f"{argument} of '{owner}' must contain positive integers or None. Received: {argument}={shape!r}"
+            )
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def normalize_tuple(value, n: int, argument: str, layer_name: str, allow_zero: bool = False) -> tuple[int, ...]:
+    """Turn an int or an n-tuple into an n-tuple of positive ints, or raise naming the layer."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        values = (int(value),) * n
+    else:
+        try:
+            values = tuple(int(v) if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else v for v in value)
+        except TypeError:
+            values = ()
+    low = 0 if allow_zero else 1
+    if len(values) != n or not all(isinstance(v, int) and v >= low for v in values):
+        raise ValueError(
+            f"{argument} of layer '{layer_name}' must be an integer or a tuple of {n} integers >= {low}. "
+            f"Received: {argument}={value!r}"
+        )
+    return values
+
+
+def normalize_padding(value, layer_name: str) -> str:
+    """Return "valid" or "same" (case-insensitive), or raise naming the layer."""
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding of layer '{layer_name}' must be 'valid' or 'same'. Received: padding={value!r}")
+    return padding
+
+
+def normalize_data_format(value, layer_name: str) -> str:
+    """Return "channels_last" (default) or "channels_first", or raise naming the layer."""
+    data_format = "channels_last" if value is None else str(value).lower()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"data_format of layer '{layer_name}' must be 'channels_last' or 'channels_first'. "
+            f"Received: data_format={value!r}"
+        )
+    return data_format
+
+
+def sample_size(shape: tuple) -> int:
+    """Number of scalars in one sample of `shape` (batch axis excluded)."""
+    return math.prod(shape[1:])

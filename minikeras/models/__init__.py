@@ -1,0 +1,5 @@
+"""Models: `Sequential` and its training loop."""
+
+from minikeras.models.sequential import Sequential
+
+__all__ = ["Sequential"]

@@ -1,0 +1,247 @@
+"""`Sequential`: a model that is a list of layers, run forward then backward."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from minikeras import layers as layers_module
+from minikeras.layers.base import Layer
+from minikeras.layers.core import InputLayer
+from minikeras.models import data as data_utils
+from minikeras.models.summary import summary_lines
+from minikeras.models.trainer import Trainer
+from minikeras.saving import registry
+from minikeras.utils.naming import unique_name
+
+
+class Sequential(Trainer):
+    """A stack of layers, each feeding the next.
+
+    The input shape comes from a leading `minikeras.Input(shape)`, from
+    `input_shape=` on the first layer, or, failing both, from the first data
+    the model sees; every layer's weights are then made from the shape of
+    what reaches it.
+
+    Args:
+        layers: list of layers (an `Input` may come first).
+        name: model name (default "sequential", "sequential_1", ...).
+        trainable: whether fit updates the weights.
+
+    Example:
+        >>> model = Sequential([Input(shape=(4,)), layers.Dense(3, activation="softmax")])
+        >>> model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None):
+        self.name = name or unique_name("sequential")
+        self.trainable = trainable
+        self._layers: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        self.built = False
+        self._build_lock = threading.Lock()
+        self._init_trainer()
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------ layer list
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers in order (the Input is not one of them, as in Keras)."""
+        return list(self._layers)
+
+    def add(self, layer) -> None:
+        """Append a layer (or set the input with a `minikeras.Input`)."""
+        if isinstance(layer, InputLayer):
+            if self._layers or self._input_layer is not None:
+                raise ValueError(f"An Input can only be the first entry of Sequential model '{self.name}'.")
+            self._input_layer = layer
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Only minikeras layers can be added to Sequential model '{self.name}'. Received: {layer!r}")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f"Sequential model '{self.name}' already has a layer named '{layer.name}'; names must be unique.")
+        if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
+            self._input_layer = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
+        self._layers.append(layer)
+        self.built = False
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise IndexError(f"There are no layers in Sequential model '{self.name}' to pop.")
+        layer = self._layers.pop()
+        self.built = bool(self._layers) and all(l.built for l in self._layers)
+        return layer
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Return a layer by name or by index."""
+        if index is not None:
+            return self._layers[index]
+        for layer in self._layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No layer named '{name}' in model '{self.name}'. Layers: {[l.name for l in self._layers]}")
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def input_shape(self) -> tuple | None:
+        """Shape of the model's input with its batch axis, or None while unknown."""
+        return None if self._input_layer is None else self._input_layer.batch_shape
+
+    @property
+    def output_shape(self) -> tuple:
+        if self.input_shape is None:
+            raise ValueError(f"Model '{self.name}' has no known input shape yet; call build() or pass data.")
+        return self.compute_output_shape(self.input_shape)
+
+    @property
+    def input_dtype(self) -> str:
+        if self._input_layer is not None:
+            return self._input_layer.dtype
+        return self._layers[0].dtype if self._layers else "float32"
+
+    def compute_output_shape(self, input_shape) -> tuple:
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def build(self, input_shape=None) -> None:
+        """Make every layer's weights for inputs of `input_shape` (batch axis included)."""
+        if input_shape is None:
+            input_shape = self.input_shape
+        if input_shape is None:
+            raise ValueError(f"Model '{self.name}' needs an input shape to build: build((None, ...)) or pass data.")
+        input_shape = tuple(input_shape)
+        with self._build_lock:
+            if self._input_layer is None:
+                self._input_layer = InputLayer(batch_shape=(None, *input_shape[1:]), dtype=self.input_dtype)
+            shape = input_shape
+            for layer in self._layers:
+                layer.build_for(shape)
+                shape = layer.compute_output_shape(shape)
+            self.built = True
+
+    def _prepare_input(self, x) -> np.ndarray:
+        """Convert `x` to the model's dtype, build from it if needed, and check its shape."""
+        x = data_utils.as_input_array(x, self.input_dtype)
+        if not self._layers:
+            raise ValueError(f"Sequential model '{self.name}' has no layers; add some before using it.")
+        if not self.built:
+            self.build(self.input_shape or (None, *x.shape[1:]))
+        expected = self.input_shape
+        if len(expected) != x.ndim or any(e is not None and e != r for e, r in zip(expected[1:], x.shape[1:])):
+            first = self._layers[0]
+            raise ValueError(
+                f"Input to model '{self.name}' does not match its first layer '{first.name}' "
+                f"({type(first).__name__}): expected shape {expected}, received {x.shape}."
+            )
+        return x
+
+    # ----------------------------------------------------------------- compute
+    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        for layer in self._layers:
+            x = layer.forward(x, training=training)
+        return x
+
+    def _backward(self, grad: np.ndarray) -> np.ndarray:
+        for layer in reversed(self._layers):
+            grad = layer.backward(grad)
+        return grad
+
+    def _param_grad_pairs(self) -> list:
+        return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        """Run the model on one batch `x` and return its outputs."""
+        return self._forward(self._prepare_input(x), training=training)
+
+    # ----------------------------------------------------------------- weights
+    @property
+    def weights(self) -> list[np.ndarray]:
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[np.ndarray]:
+        return [w for layer in self._layers for w in layer.trainable_weights] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[np.ndarray]:
+        trainable = {id(w) for w in self.trainable_weights}
+        return [w for w in self.weights if id(w) not in trainable]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of all weights, layer by layer, each layer in Keras's order."""
+        return [w for layer in self._layers for w in layer.get_weights()]
+
+    def set_weights(self, weights) -> None:
+        """Set all weights from a list in `get_weights()` order; checked fully before any is written."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self._layers)
+        if len(weights) != expected:
+            raise ValueError(f"Model '{self.name}' expects {expected} weight arrays, but received {len(weights)}.")
+        chunks, start = [], 0
+        for layer in self._layers:
+            count = len(layer.weights)
+            chunk = weights[start : start + count]
+            for current, new in zip(layer.weights, chunk):
+                if np.shape(new) != current.shape:
+                    raise ValueError(
+                        f"Layer '{layer.name}' expects a weight of shape {current.shape}, but received {np.shape(new)}."
+                    )
+            chunks.append(chunk)
+            start += count
+        for layer, chunk in zip(self._layers, chunks):
+            layer.set_weights(chunk)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call count_params on model '{self.name}', but it isn't built yet.")
+        return sum(layer.count_params() for layer in self._layers)
+
+    # ----------------------------------------------------------------- summary
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None):
+        """Print a table of the layers, their output shapes and parameter counts.
+
+        Args:
+            line_length: total width of the table.
+            print_fn: function called with the text (default `print`).
+            show_trainable: add a column saying whether each layer trains.
+        """
+        text = "\n".join(summary_lines(self, line_length=line_length, show_trainable=show_trainable))
+        (print_fn or print)(text)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Keras's Sequential config: name and the layer list (the input first, as an InputLayer)."""
+        entries = []
+        if self._input_layer is not None:
+            entries.append(_serialize_layer(self._input_layer))
+        entries.extend(_serialize_layer(layer) for layer in self._layers)
+        config = {"name": self.name, "trainable": self.trainable, "layers": entries}
+        if self.input_shape is not None:
+            config["build_input_shape"] = self.input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """Rebuild a model (architecture only) from `get_config()` output."""
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in config.get("layers", []):
+            model.add(deserialize_layer(entry, custom_objects))
+        if not model.built and config.get("build_input_shape") is not None:
+            model.build(config["build_input_shape"])
+        return model
+
+
+def _serialize_layer(layer: Layer) -> dict:
+    return registry.serialize(layer, "keras.layers")
+
+
+def deserialize_layer(entry: dict, custom_objects=None) -> Layer:
+    """Create a layer from `{"class_name", "config"}`, only from known or registered classes."""
+    return registry.resolve(entry, layers_module.ALL_LAYERS, "layer", Layer, custom_objects)

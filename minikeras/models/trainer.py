@@ -1,0 +1,373 @@
+"""The training loop: compile, fit, evaluate, predict and their per-batch forms.
+
+`Trainer` is a mixin: the model class supplies the layer arithmetic
+(`_forward`, `_backward`, `_param_grad_pairs`, `_prepare_input`) and this
+module supplies batching, the loss and metrics, the optimizer step, logs and
+callbacks. One training step is:
+
+    y_pred = forward(x, training=True)
+    loss, dL/dy_pred = loss.value_and_gradient(y, y_pred, sample_weight)
+    backward(dL/dy_pred)            # each layer stores its weight gradients
+    optimizer.apply(param_grad_pairs)
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from minikeras import losses as losses_module
+from minikeras import metrics as metrics_module
+from minikeras import optimizers as optimizers_module
+from minikeras.callbacks import CallbackList
+from minikeras.models import data as data_utils
+from minikeras.utils.random import global_rng
+
+# Keras compile() arguments that change nothing here (no graph, no device placement).
+_COMPILE_NO_OPS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
+
+
+class Trainer:
+    """compile/fit/evaluate/predict for a model; see the module docstring."""
+
+    def _init_trainer(self):
+        self.optimizer = None
+        self.loss = None
+        self.compiled = False
+        self.stop_training = False
+        self.history = None
+        self._loss_fn = None
+        self._loss_weight = 1.0
+        self._metric_specs: list = []
+        self._weighted_metric_specs: list = []
+        self._metrics: list | None = None
+        self._weighted_metrics: list = []
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._fit_lock = threading.Lock()
+
+    # ----------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, **kwargs):
+        """Configure the model for training.
+
+        Args:
+            optimizer: name (`"sgd"`, `"rmsprop"`) or optimizer instance
+                (default "rmsprop", as Keras).
+            loss: name (`"categorical_crossentropy"`, `"mse"`, ...) or Loss instance.
+            loss_weights: a float multiplying the loss (single-output models).
+            metrics: list of names or Metric instances; `"accuracy"` picks
+                binary, categorical or sparse accuracy from the data, as Keras.
+                These ignore sample weights.
+            weighted_metrics: metrics that take `sample_weight`/`class_weight` into account.
+            **kwargs: Keras's `run_eagerly`, `steps_per_execution`,
+                `jit_compile`, `auto_scale_loss` are accepted and have no effect.
+        """
+        unknown = set(kwargs) - set(_COMPILE_NO_OPS)
+        if unknown:
+            raise TypeError(f"Unrecognized keyword arguments passed to compile(): {sorted(unknown)}")
+        if loss is None:
+            raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None")
+        loss_fn = losses_module.get(loss)
+        optimizer_obj = optimizers_module.get(optimizer)
+        if isinstance(loss_weights, (list, tuple)):
+            if len(loss_weights) != 1:
+                raise ValueError(f"loss_weights for a single-output model must have one entry. Received: {loss_weights}")
+            loss_weights = loss_weights[0]
+        metric_specs = _as_list(metrics, "metrics")
+        weighted_specs = _as_list(weighted_metrics, "weighted_metrics")
+        for spec in metric_specs + weighted_specs:  # fail now on unknown names, not at the first batch
+            if not (isinstance(spec, str) and spec.lower() in ("accuracy", "acc")):
+                metrics_module.get(spec)
+        self.optimizer = optimizer_obj
+        self.loss = loss
+        self._loss_fn = loss_fn
+        self._loss_weight = 1.0 if loss_weights is None else float(loss_weights)
+        self._metric_specs = metric_specs
+        self._weighted_metric_specs = weighted_specs
+        self._metrics = None
+        self.compiled = True
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker followed by the compiled metrics (once resolved from data)."""
+        return [self._loss_tracker, *(self._metrics or []), *self._weighted_metrics]
+
+    @property
+    def metrics_names(self) -> list[str]:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        """Reset the loss tracker and every metric."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _require_compiled(self, method: str):
+        if not self.compiled:
+            raise RuntimeError(
+                f"You must call compile() before {method}(). "
+                "Example: model.compile(optimizer='sgd', loss='categorical_crossentropy')"
+            )
+
+    def _ensure_metrics(self, y_true: np.ndarray, y_pred: np.ndarray):
+        """Resolve "accuracy" and friends once the shapes of labels and predictions are known."""
+        if self._metrics is None:
+            self._metrics = [metrics_module.resolve(s, y_true.shape, y_pred.shape) for s in self._metric_specs]
+            weighted = [metrics_module.resolve(s, y_true.shape, y_pred.shape) for s in self._weighted_metric_specs]
+            names = {m.name for m in self._metrics}
+            for metric in weighted:  # Keras prefixes a weighted twin of a plain metric with "weighted_"
+                if metric.name in names:
+                    metric.name = "weighted_" + metric.name
+            self._weighted_metrics = weighted
+
+    def _update_metrics(self, y_true, y_pred, sample_weight, loss_value, batch_size):
+        self._ensure_metrics(y_true, y_pred)
+        self._loss_tracker.update_state(loss_value, sample_weight=batch_size)
+        for metric in self._metrics:
+            metric.update_state(y_true, y_pred)
+        for metric in self._weighted_metrics:
+            metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def _logs(self) -> dict:
+        return {metric.name: float(metric.result()) for metric in self.metrics}
+
+    # ------------------------------------------------------------ batch steps
+    def _train_step(self, x, y, sample_weight):
+        y_pred = self._forward(x, training=True)
+        loss_value, grad = self._loss_fn.value_and_gradient(y, y_pred, sample_weight)
+        if self._loss_weight != 1.0:
+            loss_value, grad = loss_value * self._loss_weight, grad * self._loss_weight
+        self._backward(grad)
+        self.optimizer.apply(self._param_grad_pairs())
+        self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
+
+    def _test_step(self, x, y, sample_weight):
+        y_pred = self._forward(x, training=False)
+        loss_value = self._loss_fn(y, y_pred, sample_weight) * self._loss_weight
+        self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
+
+    def _prepare_xy(self, x, y, sample_weight=None, class_weight=None):
+        """Check and convert one (x, y, sample_weight) triple; build the model from x if needed."""
+        x = self._prepare_input(x)
+        if y is None:
+            raise ValueError("y is required: the targets of x. Received: y=None")
+        y = data_utils.as_target_array(y)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        data_utils.check_same_length(x=x, y=y, sample_weight=sample_weight)
+        if class_weight is not None:
+            weights = data_utils.class_weights_to_sample_weights(y, class_weight)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        return x, y, sample_weight
+
+    # --------------------------------------------------------------------- fit
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Train the model for `epochs` passes over `(x, y)`.
+
+        Args:
+            x: inputs, `(samples, ...)` matching the model's input shape.
+            y: targets: one-hot rows, integer labels or values, per the loss.
+            batch_size: samples per gradient step (default 32); the last,
+                shorter batch is used too.
+            epochs: index of the epoch to stop after (with `initial_epoch`).
+            verbose: "auto" or 1 (a progress bar per epoch), 2 (one line per
+                epoch), 0 (silent).
+            callbacks: list of `Callback`s; a `History` is always added first.
+            validation_split: fraction of the data, taken from the end before
+                shuffling, held out for validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`;
+                overrides `validation_split`.
+            shuffle: reshuffle the training samples each epoch.
+            class_weight: `{class_index: weight}` multiplying each sample's loss.
+            sample_weight: per-sample loss weights, `(samples,)`.
+            initial_epoch: epoch to start from (to resume a run).
+            validation_batch_size: batch size of validation (default batch_size).
+            validation_freq: validate every this many epochs (int), or at the
+                epochs (1-based) in a list.
+
+        Returns:
+            The `History` callback: `.history` maps each log key ("loss",
+            each metric, "val_" versions) to a list with one value per epoch.
+        """
+        self._require_compiled("fit")
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = data_utils.resolve_verbose(verbose)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise ValueError(f"epochs must be a non-negative integer. Received: epochs={epochs!r}")
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split}")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+        val = None
+        if validation_data is not None:
+            x_val, y_val, sw_val = data_utils.unpack_validation_data(validation_data)
+            val = self._prepare_xy(x_val, y_val, sw_val)
+        elif validation_split:
+            (x, y, sample_weight), val = data_utils.split_validation((x, y, sample_weight), validation_split)
+        if not self._fit_lock.acquire(blocking=False):
+            raise RuntimeError("fit() is already running on this model in another thread; one model trains one fit at a time.")
+        try:
+            return self._fit_loop(
+                x, y, sample_weight, val, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch,
+                validation_batch_size or batch_size, validation_freq,
+            )
+        finally:
+            self._fit_lock.release()
+
+    def _fit_loop(self, x, y, sample_weight, val, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, val_batch_size, validation_freq):
+        n = len(x)
+        slices = data_utils.batch_slices(n, batch_size)
+        callback_list = CallbackList(
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=len(slices)
+        )
+        self.stop_training = False
+        self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+        callback_list.on_train_begin()
+        epoch_logs: dict = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            order = global_rng().permutation(n) if shuffle else None
+            for step, rows in enumerate(slices):
+                callback_list.on_train_batch_begin(step)
+                index = rows if order is None else order[rows]
+                self._train_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
+                callback_list.on_train_batch_end(step, self._logs())
+                if self.stop_training:
+                    break
+            epoch_logs = self._logs()
+            if val is not None and _should_validate(epoch, validation_freq):
+                val_logs = self._evaluate_arrays(*val, val_batch_size, callback_list)
+                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        return self.history
+
+    # ---------------------------------------------------------------- evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None, return_dict=False):
+        """Return the loss and metrics of the model on `(x, y)`, computed over all samples.
+
+        Returns:
+            The loss as a float when there are no metrics, else the list
+            `[loss, metric_1, ...]`; a dict by name with `return_dict=True`.
+        """
+        self._require_compiled("evaluate")
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = data_utils.resolve_verbose(verbose)
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
+        steps = len(data_utils.batch_slices(len(x), batch_size))
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
+        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
+        return logs if return_dict else _flatten_logs(logs)
+
+    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list):
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        for step, rows in enumerate(data_utils.batch_slices(len(x), batch_size)):
+            callback_list.on_test_batch_begin(step)
+            self._test_step(x[rows], y[rows], None if sample_weight is None else sample_weight[rows])
+            callback_list.on_test_batch_end(step, self._logs())
+        logs = self._logs()
+        callback_list.on_test_end(logs)
+        return logs
+
+    # ----------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
+        """Return the model's outputs for `x`, computed batch by batch.
+
+        Each batch is written into one preallocated output array, so memory is
+        the model, one batch's activations and the result.
+
+        Returns:
+            Array of shape `(samples, *output_shape[1:])`.
+        """
+        batch_size = data_utils.check_batch_size(batch_size)
+        verbose = data_utils.resolve_verbose(verbose)
+        x = self._prepare_input(x)
+        slices = data_utils.batch_slices(len(x), batch_size)
+        callback_list = None
+        if verbose or callbacks:
+            callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=len(slices))
+            callback_list.on_predict_begin()
+        outputs = None
+        for step, rows in enumerate(slices):
+            if callback_list is not None:
+                callback_list.on_predict_batch_begin(step)
+            batch_out = self._forward(x[rows], training=False)
+            if outputs is None:
+                outputs = np.empty((len(x), *batch_out.shape[1:]), dtype=batch_out.dtype)
+            outputs[rows] = batch_out
+            if callback_list is not None:
+                callback_list.on_predict_batch_end(step, {"outputs": batch_out})
+        if callback_list is not None:
+            callback_list.on_predict_end()
+        if outputs is None:  # no samples
+            outputs = np.empty((0, *self.compute_output_shape((0, *x.shape[1:]))[1:]), dtype=x.dtype)
+        return outputs
+
+    # -------------------------------------------------------- per-batch forms
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """Run one gradient step on one batch.
+
+        Metrics accumulate across calls until `reset_metrics()`, as in Keras 3.
+
+        Returns:
+            The running loss (float), or `[loss, metrics...]`, or a dict with `return_dict=True`.
+        """
+        self._require_compiled("train_on_batch")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+        self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+        self._train_step(x, y, sample_weight)
+        logs = self._logs()
+        return logs if return_dict else _flatten_logs(logs)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Return the loss and metrics of one batch (accumulating until `reset_metrics()`, as Keras 3)."""
+        self._require_compiled("test_on_batch")
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
+        self._test_step(x, y, sample_weight)
+        logs = self._logs()
+        return logs if return_dict else _flatten_logs(logs)
+
+    def predict_on_batch(self, x):
+        """Return the outputs for one batch `x`, in one forward pass."""
+        return self._forward(self._prepare_input(x), training=False)
+
+
+def _should_validate(epoch: int, validation_freq) -> bool:
+    if isinstance(validation_freq, int):
+        if validation_freq <= 0:
+            raise ValueError(f"validation_freq must be a positive integer. Received: validation_freq={validation_freq}")
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def _flatten_logs(logs: dict):
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _as_list(value, name: str) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, dict):
+        raise ValueError(f"{name} as a dict is for multi-output models; give a list for a Sequential model.")
+    return [value]

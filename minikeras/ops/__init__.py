@@ -1,0 +1,13 @@
+"""Array kernels the layers share: pure functions on arrays, no state."""
+
+from minikeras.ops.windows import (
+    col2im,
+    crop_spatial,
+    im2col,
+    output_length,
+    pad_spatial,
+    padding_amounts,
+    window_slice,
+)
+
+__all__ = ["col2im", "crop_spatial", "im2col", "output_length", "pad_spatial", "padding_amounts", "window_slice"]

@@ -1,0 +1,186 @@
+"""The `Optimizer` contract: it sees (param, grad) pairs, never layers.
+
+An optimizer keeps its per-parameter state (momentum, moving averages) in
+"slots" keyed by the parameter array itself, updates each parameter in place,
+and counts its steps in `iterations`. Its config and its slots are plain
+numbers and arrays, so saving and restoring it needs nothing special.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Keras optimizer arguments minikeras accepts only at their neutral value.
+_NEUTRAL_OPTIONS = {
+    "use_ema": False,
+    "ema_momentum": 0.99,
+    "ema_overwrite_frequency": None,
+    "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+
+
+class Optimizer:
+    """Base class of optimizers.
+
+    Args:
+        learning_rate: a float, or a callable of the step number (a schedule).
+        weight_decay: if set, each step first shrinks every weight by
+            `weight * weight_decay * learning_rate`, as Keras does.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to `[-clipvalue, clipvalue]`.
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        name: the optimizer's name.
+
+    Subclasses implement `build_slots(param)` (create the slots for one
+    parameter with `add_slot`) and `update_step(param, grad, learning_rate)`.
+    """
+
+    default_name = "optimizer"
+
+    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+        for key, value in kwargs.items():
+            if key not in _NEUTRAL_OPTIONS:
+                raise TypeError(f"Unrecognized keyword argument passed to {type(self).__name__}: {key}={value!r}")
+            if value != _NEUTRAL_OPTIONS[key]:
+                raise ValueError(
+                    f"{type(self).__name__}: minikeras does not implement {key}; it accepts only "
+                    f"{key}={_NEUTRAL_OPTIONS[key]!r}. Received: {key}={value!r}"
+                )
+        if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
+            raise ValueError(
+                "Only one of clipnorm, clipvalue and global_clipnorm can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
+        for label, option in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
+            if option is not None and (not isinstance(option, (int, float)) or option < 0):
+                raise ValueError(f"{label} must be a non-negative number. Received: {label}={option!r}")
+        self.name = name or self.default_name
+        self.weight_decay = weight_decay
+        self.clipnorm = clipnorm
+        self.clipvalue = clipvalue
+        self.global_clipnorm = global_clipnorm
+        self.iterations = 0
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+        self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+
+    # ----------------------------------------------------------- learning rate
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate for the current step (a schedule is evaluated at `iterations`)."""
+        if callable(self._learning_rate):
+            return float(self._learning_rate(self.iterations))
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value) -> None:
+        if callable(self._learning_rate) and not callable(value):
+            raise TypeError(
+                "This optimizer was created with a learning rate schedule; "
+                "its learning rate cannot be set to a number."
+            )
+        if not callable(value):
+            value = float(value)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"learning_rate must be a non-negative finite number. Received: learning_rate={value}")
+        self._learning_rate = value
+
+    # ------------------------------------------------------------------- slots
+    def add_slot(self, param: np.ndarray, name: str) -> np.ndarray:
+        """Create a zero-filled state array shaped like `param`, stored under `name`."""
+        _, slots = self._slots.setdefault(id(param), (param, {}))
+        slots[name] = np.zeros_like(param)
+        return slots[name]
+
+    def slot(self, param: np.ndarray, name: str) -> np.ndarray:
+        """Return the state array `name` of `param`."""
+        return self._slots[id(param)][1][name]
+
+    def build(self, params) -> None:
+        """Create the slots of `params` in this order (the order they are saved in)."""
+        for param in params:
+            if id(param) not in self._slots:
+                self._slots[id(param)] = (param, {})
+                self.build_slots(param)
+
+    def build_slots(self, param: np.ndarray) -> None:
+        """Create the slots one parameter needs; none by default."""
+
+    @property
+    def variables(self) -> list[np.ndarray]:
+        """The state in saving order: the step count, then every slot, parameter by parameter."""
+        state = [np.asarray(self.iterations, dtype=np.int64)]
+        for _, slots in self._slots.values():
+            state.extend(slots.values())
+        return state
+
+    # ------------------------------------------------------------------ update
+    def apply(self, pairs) -> None:
+        """Update each parameter in place from its gradient, then count one step.
+
+        Args:
+            pairs: iterable of `(param, grad)`, arrays of equal shape.
+        """
+        pairs = list(pairs)
+        for param, grad in pairs:
+            if grad.shape != param.shape:
+                raise ValueError(f"Gradient shape {grad.shape} does not match parameter shape {param.shape}.")
+        params = [param for param, _ in pairs]
+        self.build(params)
+        grads = self._clip([grad for _, grad in pairs])
+        learning_rate = self.learning_rate
+        if self.weight_decay:
+            for param in params:
+                param -= param * (self.weight_decay * learning_rate)
+        for param, grad in zip(params, grads):
+            self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
+        self.iterations += 1
+
+    def apply_gradients(self, grads_and_vars) -> None:
+        """Keras's spelling: `apply_gradients(zip(grads, params))`."""
+        self.apply((param, grad) for grad, param in grads_and_vars)
+
+    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
+        raise NotImplementedError
+
+    def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        if self.clipnorm:
+            return [_clip_by_norm(g, self.clipnorm) for g in grads]
+        if self.global_clipnorm:
+            norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+            if norm > self.global_clipnorm:
+                return [g * (self.global_clipnorm / norm) for g in grads]
+            return grads
+        if self.clipvalue:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """Return the constructor arguments under Keras's names."""
+        learning_rate = self._learning_rate
+        if callable(learning_rate) and hasattr(learning_rate, "get_config"):
+            from minikeras.saving import registry
+
+            learning_rate = registry.serialize(learning_rate, "keras.optimizers.schedules")
+        return {
+            "name": self.name,
+            "learning_rate": learning_rate,
+            "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm,
+            "global_clipnorm": self.global_clipnorm,
+            "clipvalue": self.clipvalue,
+            **_NEUTRAL_OPTIONS,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+
+def _clip_by_norm(grad: np.ndarray, max_norm: float) -> np.ndarray:
+    norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
+    return grad * (max_norm / norm) if norm > max_norm else grad

@@ -1,0 +1,67 @@
+"""RMSprop: divide the gradient by a running root mean square of recent gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.optimizers.base import Optimizer
+
+
+class RMSprop(Optimizer):
+    """RMSprop, Keras's default optimizer for `compile()`, updating as Keras does.
+
+    `v = rho * v + (1 - rho) * g^2`; the step is
+    `learning_rate * g / sqrt(v + epsilon)` (centered: `v - a^2 + epsilon`,
+    with `a = rho * a + (1 - rho) * g`); with momentum the step accumulates in
+    `m = momentum * m + step` and `w = w - m`, else `w = w - step`.
+
+    Args:
+        learning_rate: float or schedule (default 0.001).
+        rho: decay of the moving average of squared gradients (default 0.9).
+        momentum: default 0.0.
+        epsilon: added inside the square root (default 1e-7).
+        centered: subtract the squared mean gradient (default False).
+    """
+
+    default_name = "rmsprop"
+
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if not 0.0 <= rho < 1.0:
+            raise ValueError(f"rho must be in [0, 1). Received: rho={rho}")
+        if momentum < 0:
+            raise ValueError(f"momentum must be >= 0. Received: momentum={momentum}")
+        self.rho = float(rho)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.centered = bool(centered)
+
+    def build_slots(self, param):
+        self.add_slot(param, "velocity")
+        if self.momentum > 0:
+            self.add_slot(param, "momentum")
+        if self.centered:
+            self.add_slot(param, "average_gradient")
+
+    def update_step(self, param, grad, learning_rate):
+        velocity = self.slot(param, "velocity")
+        velocity *= self.rho
+        velocity += (1 - self.rho) * np.square(grad)
+        if self.centered:
+            average = self.slot(param, "average_gradient")
+            average *= self.rho
+            average += (1 - self.rho) * grad
+            denominator = velocity - np.square(average) + self.epsilon
+        else:
+            denominator = velocity + self.epsilon
+        step = learning_rate * grad / np.sqrt(denominator)
+        if self.momentum > 0:
+            accumulated = self.slot(param, "momentum")
+            accumulated *= self.momentum
+            accumulated += step
+            param -= accumulated
+        else:
+            param -= step
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}

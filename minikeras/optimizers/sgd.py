@@ -1,0 +1,52 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+
+from __future__ import annotations
+
+from minikeras.optimizers.base import Optimizer
+
+
+class SGD(Optimizer):
+    """Gradient descent with momentum, updating as Keras does.
+
+    Without momentum: `w = w - learning_rate * g`.
+    With momentum: `v = momentum * v - learning_rate * g`, then `w = w + v`,
+    or with `nesterov=True`: `w = w + momentum * v - learning_rate * g`.
+
+    Args:
+        learning_rate: float or schedule (default 0.01).
+        momentum: float in [0, 1] (default 0.0).
+        nesterov: whether to use Nesterov momentum (default False).
+        **kwargs: the base optimizer's options (clipnorm, weight_decay, ...).
+
+    Example:
+        >>> opt = SGD(learning_rate=0.01, momentum=0.9)
+        >>> opt.learning_rate = 0.001  # takes effect at the next step
+    """
+
+    default_name = "SGD"
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"momentum must be a float between [0, 1]. Received: momentum={momentum!r}")
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+
+    def build_slots(self, param):
+        if self.momentum != 0:
+            self.add_slot(param, "momentum")
+
+    def update_step(self, param, grad, learning_rate):
+        if self.momentum == 0:
+            param -= learning_rate * grad
+            return
+        velocity = self.slot(param, "momentum")
+        velocity *= self.momentum
+        velocity -= learning_rate * grad
+        if self.nesterov:
+            param += self.momentum * velocity - learning_rate * grad
+        else:
+            param += velocity
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

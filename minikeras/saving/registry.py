@@ -1,0 +1,132 @@
+"""Name lookup for the objects a user may give by name or by config.
+
+Activations, initializers, losses, metrics and optimizers all accept either an
+object, a string name (`"relu"`, `"glorot_uniform"`) or a config dictionary of
+Keras's shape `{"class_name": ..., "config": {...}}`. `resolve` turns any of
+these into an object using a table of known names: nothing outside the table is
+ever imported or executed, which is what keeps loading a file safe.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+
+_custom_objects: dict[str, Any] = {}
+
+
+def register_serializable(package: str = "Custom", name: str | None = None):
+    """Decorator that makes a custom class or function known by name.
+
+    Args:
+        package: a namespace for the name, so two libraries cannot clash.
+        name: the name to register under; the class or function name by default.
+
+    Example:
+        >>> @minikeras.saving.register_serializable(package="my_project")
+        ... class MyLayer(minikeras.layers.Layer):
+        ...     ...
+    """
+
+    def decorate(obj):
+        registered = name or obj.__name__
+        key = f"{package}>{registered}"
+        _custom_objects[key] = obj
+        _custom_objects.setdefault(registered, obj)
+        obj._registered_name = key
+        return obj
+
+    return decorate
+
+
+def registered_objects() -> dict[str, Any]:
+    """Return a copy of the table of registered custom objects."""
+    return dict(_custom_objects)
+
+
+def suggest(name: str, choices) -> str:
+    """Return ' Did you mean "x"?' for the closest of `choices`, or ''."""
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f' Did you mean "{close[0]}"?' if close else ""
+
+
+def resolve(
+    identifier,
+    table: dict[str, Any],
+    kind: str,
+    base_type: type | tuple[type, ...],
+    custom_objects: dict[str, Any] | None = None,
+    instantiate: Callable[[Any, dict], Any] | None = None,
+):
+    """Turn a name, a config dictionary or an object into an object of `kind`.
+
+    Args:
+        identifier: an instance of `base_type`, a string key of `table`, or a
+            dict `{"class_name": name, "config": {...}}`.
+        table: the known names for this kind, mapping to classes or instances.
+        kind: what is being looked up, for error messages ("activation", ...).
+        base_type: instances of these types are returned unchanged.
+        custom_objects: extra names to accept, checked before the registry.
+        instantiate: builds an object from a table entry and a config dict;
+            by default `entry.from_config(config)` or `entry(**config)`.
+
+    Returns:
+        The resolved object.
+
+    Raises:
+        ValueError: for an unknown name, with the closest known name suggested.
+        TypeError: for an identifier of the wrong type.
+    """
+    if isinstance(identifier, base_type):
+        return identifier
+    config: dict = {}
+    if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(f"A {kind} config needs a 'class_name' key. Received: {identifier!r}")
+        name = identifier.get("registered_name") or identifier["class_name"]
+        config = dict(identifier.get("config") or {})
+    elif isinstance(identifier, str):
+        name = identifier
+    else:
+        raise TypeError(
+            f"Could not interpret {kind} identifier: {identifier!r}. "
+            f"Expected a string name, a config dict or a {kind} object."
+        )
+    entry = _find(name, table, custom_objects)
+    if entry is None and isinstance(identifier, dict):
+        entry = _find(identifier["class_name"], table, custom_objects)
+    if entry is None:
+        known = sorted(set(table) | set(custom_objects or {}) | set(_custom_objects))
+        raise ValueError(
+            f"Unknown {kind}: '{name}'.{suggest(name, known)} Known {kind}s: {', '.join(sorted(table))}. "
+            f"A custom {kind} must be registered with "
+            "minikeras.saving.register_serializable() or passed in custom_objects."
+        )
+    if isinstance(entry, type) or config:
+        if instantiate is not None:
+            return instantiate(entry, config)
+        if hasattr(entry, "from_config"):
+            return entry.from_config(config)
+        return entry(**config)
+    return entry
+
+
+def _find(name: str, table: dict, custom_objects: dict | None):
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name in table:
+        return table[name]
+    if name.lower() in table:
+        return table[name.lower()]
+    return _custom_objects.get(name)
+
+
+def serialize(obj, module: str) -> dict:
+    """Return Keras's config form `{"module", "class_name", "config", "registered_name"}`."""
+    registered = getattr(type(obj), "_registered_name", None)
+    return {
+        "module": module,
+        "class_name": type(obj).__name__,
+        "config": obj.get_config(),
+        "registered_name": registered,
+    }

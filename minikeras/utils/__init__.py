@@ -1,0 +1,42 @@
+"""Utilities: seeding, label encoding, naming, progress."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.utils.naming import clear_session
+from minikeras.utils.random import set_random_seed
+
+
+def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
+    """Convert integer class labels to one-hot rows.
+
+    Args:
+        x: integer labels of any shape (a trailing axis of 1 is dropped).
+        num_classes: number of classes (default `max(x) + 1`).
+
+    Returns:
+        float32 array of shape `(*x.shape, num_classes)`.
+
+    Example:
+        >>> to_categorical([0, 2], num_classes=3)
+        array([[1., 0., 0.],
+               [0., 0., 1.]], dtype=float32)
+    """
+    labels = np.asarray(x)
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise ValueError("to_categorical expects integer labels. Received non-integer values.")
+    labels = labels.astype(np.int64)
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(f"Labels must be in [0, {num_classes}). Received labels from {labels.min()} to {labels.max()}.")
+    one_hot = np.zeros((*labels.shape, num_classes), dtype=np.float32)
+    np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
+    return one_hot
+
+
+__all__ = ["clear_session", "set_random_seed", "to_categorical"]
