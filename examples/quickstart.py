@@ -7,31 +7,8 @@ images holding one noisy vertical or horizontal bar. Five epochs of fit over
 Run: python examples/quickstart.py
 """
 
-import numpy as np
-
 import minikeras as keras
 from minikeras import layers
-
-
-def make_lines(n_samples: int, rng: np.random.Generator):
-    """Images (n, 28, 28, 1) of a vertical (label 0) or horizontal (label 1) bar, with noise.
-
-    Returns:
-        (x, y): float32 images and one-hot labels over 10 classes (as the seed did).
-    """
-    x = np.zeros((n_samples, 28, 28, 1), dtype=np.float32)
-    labels = np.arange(n_samples) % 2
-    positions = rng.integers(10, 18, size=n_samples)
-    for label in (0, 1):
-        rows = np.flatnonzero(labels == label)
-        offsets = positions[rows][:, None] + np.arange(2)[None, :]  # two pixels thick
-        span = np.arange(5, 23)
-        if label == 0:  # vertical bar: rows 5..22, two columns
-            x[rows[:, None, None], span[None, :, None], offsets[:, None, :], 0] = 1.0
-        else:  # horizontal bar: two rows, columns 5..22
-            x[rows[:, None, None], offsets[:, :, None], span[None, None, :], 0] = 1.0
-    x += rng.normal(0.0, 0.1, size=x.shape).astype(np.float32)
-    return x, keras.utils.to_categorical(labels, num_classes=10)
 
 
 def build_model():
@@ -53,9 +30,7 @@ def build_model():
 
 def main():
     keras.utils.set_random_seed(42)
-    rng = np.random.default_rng(42)
-    x_train, y_train = make_lines(500, rng)
-    x_test, y_test = make_lines(100, rng)
+    (x_train, y_train), (x_test, y_test) = keras.datasets.lines.load_data(n_train=500, n_test=100, seed=42)
 
     model = build_model()
     model.summary()

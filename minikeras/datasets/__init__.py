@@ -1,0 +1,5 @@
+"""Small data sets made on the spot (nothing is downloaded)."""
+
+from minikeras.datasets import lines
+
+__all__ = ["lines"]
