@@ -45,6 +45,8 @@ class Trainer:
         self._weighted_metrics: list = []
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fit_lock = threading.Lock()
+        # Set by a callback in on_train_begin to start fit at a later epoch (BackupAndRestore).
+        self._initial_epoch = None
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, **kwargs):
@@ -236,7 +238,10 @@ class Trainer:
         )
         self.stop_training = False
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+        self._initial_epoch = None
         callback_list.on_train_begin()
+        if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
+            initial_epoch = self._initial_epoch
         epoch_logs: dict = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
@@ -253,6 +258,7 @@ class Trainer:
             if val is not None and _should_validate(epoch, validation_freq):
                 val_logs = self._evaluate_arrays(*val, val_batch_size, callback_list)
                 epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+            epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
