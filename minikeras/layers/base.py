@@ -23,6 +23,8 @@ Shapes always include the batch axis, written `None` when unknown:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import threading
 
@@ -31,6 +33,20 @@ import numpy as np
 from minikeras import config as _config
 from minikeras import initializers
 from minikeras.utils.naming import to_snake_case, unique_name
+
+# While a model file is loaded, the number of weight values its layers may still create:
+# a config that claims more than the file holds is refused before anything is allocated.
+_weight_budget: contextvars.ContextVar[list | None] = contextvars.ContextVar("weight_budget", default=None)
+
+
+@contextlib.contextmanager
+def weight_allocation_limit(max_values: int):
+    """Within this block, layers may create at most `max_values` weight values in total."""
+    token = _weight_budget.set([int(max_values)])
+    try:
+        yield
+    finally:
+        _weight_budget.reset(token)
 
 
 class Layer:
@@ -80,7 +96,19 @@ class Layer:
         """
         if name in self._params:
             raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
-        value = initializers.get(initializer)(tuple(shape), dtype=dtype or self.dtype)
+        shape = tuple(shape)
+        if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
+            raise ValueError(f"Layer '{self.name}': weight '{name}' needs a shape of non-negative integers. Received: {shape}")
+        budget = _weight_budget.get()
+        if budget is not None:
+            size = math.prod(shape)
+            if size > budget[0]:
+                raise ValueError(
+                    f"Layer '{self.name}' would create weight '{name}' of shape {shape} ({size} values), "
+                    f"more than the {budget[0]} values the file being loaded holds."
+                )
+            budget[0] -= size
+        value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
         value = np.ascontiguousarray(value, dtype=dtype or self.dtype)
         self._params[name] = value
         self._trainable_params[name] = bool(trainable)

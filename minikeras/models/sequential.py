@@ -203,6 +203,25 @@ class Sequential(Trainer):
             raise ValueError(f"You tried to call count_params on model '{self.name}', but it isn't built yet.")
         return sum(layer.count_params() for layer in self._layers)
 
+    # ------------------------------------------------------------------ saving
+    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+        """Save the whole model to `filepath` (`.h5`); see `minikeras.saving.save_model`."""
+        from minikeras.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite: bool = True) -> None:
+        """Save weights and optimizer state to a `.weights.h5` file; see `minikeras.saving.save_weights`."""
+        from minikeras.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
+        """Load weights (matched by layer order) and, if saved, the optimizer state."""
+        from minikeras.saving import load_weights
+
+        load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
     # ----------------------------------------------------------------- summary
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None):
         """Print a table of the layers, their output shapes and parameter counts.

@@ -53,7 +53,9 @@ def summary_lines(model, line_length: int | None = None, show_trainable: bool = 
     lines.append("┏" + "┳".join(bars) + "┓")
     lines.append(_row(headers, widths, aligns, "┃", "┃", "┃"))
     lines.append("┡" + "╇".join(bars) + "┩")
-    for row in rows:
+    for index, row in enumerate(rows):
+        if index:
+            lines.append("├" + "┼".join(thin) + "┤")
         lines.append(_row(row, widths, aligns, "│", "│", "│"))
     lines.append("└" + "┴".join(thin) + "┘")
 

@@ -109,13 +109,62 @@ class Optimizer:
     def build_slots(self, param: np.ndarray) -> None:
         """Create the slots one parameter needs; none by default."""
 
+    def _slot_names(self) -> list[str]:
+        names: list[str] = []
+        for _, slots in self._slots.values():
+            names.extend(name for name in slots if name not in names)
+        return names
+
     @property
     def variables(self) -> list[np.ndarray]:
-        """The state in saving order: the step count, then every slot, parameter by parameter."""
-        state = [np.asarray(self.iterations, dtype=np.int64)]
-        for _, slots in self._slots.values():
-            state.extend(slots.values())
+        """The state in Keras's order: step count, learning rate (unless a schedule), then
+        each kind of slot for every parameter in turn (SGD: all momentums; RMSprop: all
+        velocities, then all momentums...). These are what a model file stores.
+        """
+        state = [np.asarray(self.iterations, dtype=np.int32)]
+        if not callable(self._learning_rate):
+            state.append(np.asarray(self._learning_rate, dtype=np.float32))
+        for name in self._slot_names():
+            state.extend(slots[name] for _, slots in self._slots.values() if name in slots)
         return state
+
+    @property
+    def variable_names(self) -> list[str]:
+        """Names for `variables`, in Keras's style (`sgd/iteration`, `sgd/momentum_0`, ...)."""
+        names = [f"{self.name}/iteration"]
+        if not callable(self._learning_rate):
+            names.append(f"{self.name}/learning_rate")
+        for name in self._slot_names():
+            count = sum(name in slots for _, slots in self._slots.values())
+            names.extend(f"{self.name}/{name}_{i}" for i in range(count))
+        return names
+
+    def set_weights(self, values) -> None:
+        """Restore the state from a list in `variables` order, checked fully before anything is set.
+
+        A list of only the step count and learning rate (an optimizer saved before
+        its first step) restores those two.
+        """
+        values = [np.asarray(v) for v in values]
+        current = self.variables
+        fixed = 1 if callable(self._learning_rate) else 2
+        if len(values) not in (len(current), fixed):
+            raise ValueError(
+                f"Optimizer '{self.name}' holds {len(current)} state arrays for this model, "
+                f"but {len(values)} were given."
+            )
+        for index, (target, value) in enumerate(zip(current, values)):
+            if target.shape != value.shape:
+                raise ValueError(
+                    f"Optimizer '{self.name}' state array {index} has shape {target.shape}, "
+                    f"but the value given has shape {value.shape}."
+                )
+        self.iterations = int(values[0])
+        # Files hold the rate in float32; keep the exact configured value when it is the same number.
+        if fixed == 2 and np.float32(values[1]) != np.float32(self._learning_rate):
+            self.learning_rate = float(values[1])
+        for target, value in zip(current[fixed:], values[fixed:]):
+            target[...] = value
 
     # ------------------------------------------------------------------ update
     def apply(self, pairs) -> None:

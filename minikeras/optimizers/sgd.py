@@ -23,7 +23,7 @@ class SGD(Optimizer):
         >>> opt.learning_rate = 0.001  # takes effect at the next step
     """
 
-    default_name = "SGD"
+    default_name = "sgd"
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

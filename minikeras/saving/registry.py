@@ -98,7 +98,7 @@ def resolve(
     if entry is None:
         known = sorted(set(table) | set(custom_objects or {}) | set(_custom_objects))
         raise ValueError(
-            f"Unknown {kind}: '{name}'.{suggest(name, known)} Known {kind}s: {', '.join(sorted(table))}. "
+            f"Unknown {kind}: '{name}'.{suggest(name, known)} Known names: {', '.join(sorted(table))}. "
             f"A custom {kind} must be registered with "
             "minikeras.saving.register_serializable() or passed in custom_objects."
         )

@@ -1,0 +1,121 @@
+"""Model and training configs: to the JSON Keras writes, and back to objects, safely.
+
+Only classes in minikeras's tables, registered with `register_serializable`,
+or passed in `custom_objects` are ever instantiated; nothing a file says is
+imported or executed.
+"""
+
+from __future__ import annotations
+
+from minikeras import losses as losses_module
+from minikeras import metrics as metrics_module
+from minikeras import optimizers as optimizers_module
+from minikeras.saving import registry
+from minikeras.saving.h5_reading import ModelFileError
+
+# Keras layers whose config carries Python code (or a reference to a function) to run.
+_CODE_CARRYING_LAYERS = ("Lambda", "TFOpLambda", "SlicingOpLambda")
+
+
+def model_config(model) -> dict:
+    """Return `{"class_name": "Sequential", "config": ...}` for `model`."""
+    return {"class_name": type(model).__name__, "config": model.get_config()}
+
+
+def model_from_config(config, custom_objects=None):
+    """Rebuild an (uncompiled) Sequential model from a model config read from a file."""
+    from minikeras.models.sequential import Sequential
+
+    if not isinstance(config, dict) or not isinstance(config.get("config"), dict):
+        raise ModelFileError("The model config must be a JSON object with 'class_name' and 'config'.")
+    class_name = config.get("class_name")
+    if class_name != "Sequential":
+        raise ModelFileError(
+            f"minikeras loads Sequential models; this file holds a model of class {class_name!r}."
+        )
+    body = config["config"]
+    entries = body.get("layers")
+    if not isinstance(entries, list):
+        raise ModelFileError("The model config has no list of layers.")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
+            raise ModelFileError(f"Layer entry #{index} of the model config is not an object with a 'class_name'.")
+        if entry["class_name"] in _CODE_CARRYING_LAYERS:
+            raise ModelFileError(
+                f"Layer entry #{index} is a {entry['class_name']} layer, which carries Python code. "
+                "minikeras never runs code from a file: rewrite it as a custom layer class and pass it "
+                "in custom_objects (or register it with minikeras.saving.register_serializable)."
+            )
+    try:
+        return Sequential.from_config(body, custom_objects=custom_objects)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        raise ModelFileError(f"The model config cannot be rebuilt: {error}") from None
+
+
+def training_config(model) -> dict | None:
+    """Return Keras's training config (compile arguments plus the optimizer), or None if uncompiled."""
+    if not model.compiled:
+        return None
+    return {
+        "loss": _serialize_value(model.loss, "keras.losses"),
+        "loss_weights": None if model._loss_weight == 1.0 else model._loss_weight,
+        "metrics": [_serialize_value(m, "keras.metrics") for m in model._metric_specs] or None,
+        "weighted_metrics": [_serialize_value(m, "keras.metrics") for m in model._weighted_metric_specs] or None,
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+        "optimizer_config": {
+            "class_name": type(model.optimizer).__name__,
+            "config": model.optimizer.get_config(),
+        },
+    }
+
+
+def _serialize_value(value, module: str):
+    if isinstance(value, str) or value is None:
+        return value
+    if hasattr(value, "get_config"):
+        return registry.serialize(value, module)
+    raise ValueError(f"Cannot save {value!r} in a training config: give it by name or as an object with get_config().")
+
+
+def compile_args(config, custom_objects=None) -> dict:
+    """Turn a training config read from a file into `model.compile` keyword arguments."""
+    if not isinstance(config, dict):
+        raise ModelFileError("The training config must be a JSON object.")
+    try:
+        optimizer = registry.resolve(
+            config["optimizer_config"], optimizers_module.ALL_OPTIMIZERS, "optimizer", optimizers_module.Optimizer, custom_objects
+        )
+        loss = _deserialize(config.get("loss"), losses_module.ALL_LOSSES, "loss", losses_module.Loss, custom_objects)
+        metrics = [
+            _deserialize(m, metrics_module.ALL_METRICS, "metric", metrics_module.Metric, custom_objects)
+            for m in config.get("metrics") or []
+        ]
+        weighted = [
+            _deserialize(m, metrics_module.ALL_METRICS, "metric", metrics_module.Metric, custom_objects)
+            for m in config.get("weighted_metrics") or []
+        ]
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        raise ModelFileError(f"The training config cannot be rebuilt: {error}") from None
+    loss_weights = config.get("loss_weights")
+    if isinstance(loss_weights, list) and len(loss_weights) == 1:
+        loss_weights = loss_weights[0]
+    if loss_weights is not None and not isinstance(loss_weights, (int, float)):
+        raise ModelFileError(f"loss_weights in the training config must be a number. Received: {loss_weights!r}")
+    return {"optimizer": optimizer, "loss": loss, "metrics": metrics, "weighted_metrics": weighted, "loss_weights": loss_weights}
+
+
+def _deserialize(value, table, kind, base_type, custom_objects):
+    """Names stay names (compile resolves them, "accuracy" included); dicts become objects."""
+    if isinstance(value, str) and custom_objects and value in custom_objects:
+        return registry.resolve(value, table, kind, base_type, custom_objects)
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return registry.resolve(value, table, kind, base_type, custom_objects)
+    raise ModelFileError(f"Cannot read a {kind} from {value!r}.")
