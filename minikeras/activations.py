@@ -145,6 +145,9 @@ def get(identifier) -> Activation:
     return registry.resolve(identifier, ALL_ACTIVATIONS, "activation", Activation)
 
 
-def serialize(activation: Activation) -> str:
-    """Return the name Keras writes for `activation` in a layer config."""
+def serialize(activation: Activation):
+    """Return what Keras writes for `activation` in a layer config: its name, or for a
+    registered custom activation its config dictionary."""
+    if getattr(type(activation), "_registered_name", None):
+        return registry.serialize(activation, "keras.activations")
     return activation.name
