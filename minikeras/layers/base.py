@@ -233,6 +233,13 @@ class Layer:
         """Given dL/dy, store the weight gradients in `self.grads` and return dL/dx."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward().")
 
+    def backward_without_input_gradient(self, grad: np.ndarray) -> None:
+        """Like `backward`, for the first layer of a model, whose input needs no gradient.
+
+        Layers whose input gradient is expensive (Conv2D, Dense) skip computing it here.
+        """
+        self.backward(grad)
+
     def _pop_cache(self) -> dict:
         """Return (and release) what the last training-mode `forward` kept."""
         cache = self._cache
@@ -319,6 +326,14 @@ def normalize_data_format(value, layer_name: str) -> str:
             f"Received: data_format={value!r}"
         )
     return data_format
+
+
+def bias_gradient(grad_rows: np.ndarray) -> np.ndarray:
+    """Sum of `grad_rows` (rows, units) over its rows, as a matrix-vector product.
+
+    A BLAS product with a ones vector beats numpy's column reduction on tall arrays.
+    """
+    return np.ones(grad_rows.shape[0], dtype=grad_rows.dtype) @ grad_rows
 
 
 def sample_size(shape: tuple) -> int:

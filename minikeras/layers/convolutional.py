@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers, ops
-from minikeras.layers.base import Layer, normalize_data_format, normalize_padding, normalize_tuple
+from minikeras.layers.base import Layer, bias_gradient, normalize_data_format, normalize_padding, normalize_tuple
 
 
 def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=(1, 1)):
@@ -162,17 +162,27 @@ class Conv2D(Layer):
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
     def backward(self, grad):
+        return self._backward(grad, input_gradient=True)
+
+    def backward_without_input_gradient(self, grad):
+        self._backward(grad, input_gradient=False)
+
+    def _backward(self, grad, input_gradient):
         cache = self._pop_cache()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
-        kernel_matrix = self.kernel.reshape(-1, self.filters)
         self.grads["kernel"] = (cache["cols"].T @ grad_z).reshape(self.kernel.shape)
         if self.use_bias:
-            self.grads["bias"] = grad_z.sum(axis=0)
-        grad_cols = grad_z @ kernel_matrix.T
+            self.grads["bias"] = bias_gradient(grad_z)
+        if not input_gradient:
+            return None
+        # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
+        kh, kw, channels, filters = self.kernel.shape
+        per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)
+        grad_patches = np.matmul(grad_z, per_offset_kernel)
         grad_padded = ops.col2im(
-            grad_cols, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
+            grad_patches, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
         )
         grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers
-from minikeras.layers.base import Layer, _as_shape, normalize_data_format
+from minikeras.layers.base import Layer, _as_shape, bias_gradient, normalize_data_format
 
 
 class InputLayer(Layer):
@@ -121,6 +121,12 @@ class Dense(Layer):
         return y
 
     def backward(self, grad):
+        return self._backward(grad, input_gradient=True)
+
+    def backward_without_input_gradient(self, grad):
+        self._backward(grad, input_gradient=False)
+
+    def _backward(self, grad, input_gradient):
         cache = self._pop_cache()
         x = cache["x"]
         grad_z = self.activation.gradient(grad, cache["z"], cache["y"])
@@ -128,8 +134,8 @@ class Dense(Layer):
         grad_rows = grad_z.reshape(-1, self.units)
         self.grads["kernel"] = x_rows.T @ grad_rows
         if self.use_bias:
-            self.grads["bias"] = grad_rows.sum(axis=0)
-        return grad_z @ self.kernel.T
+            self.grads["bias"] = bias_gradient(grad_rows)
+        return grad_z @ self.kernel.T if input_gradient else None
 
     def get_config(self):
         return {

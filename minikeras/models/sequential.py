@@ -148,10 +148,12 @@ class Sequential(Trainer):
             x = layer.forward(x, training=training)
         return x
 
-    def _backward(self, grad: np.ndarray) -> np.ndarray:
-        for layer in reversed(self._layers):
+    def _backward(self, grad: np.ndarray) -> None:
+        # The first layer's input is the data: its gradient is never needed, and it is the
+        # most expensive one to compute (col2im over the full-size input).
+        for layer in reversed(self._layers[1:]):
             grad = layer.backward(grad)
-        return grad
+        self._layers[0].backward_without_input_gradient(grad)
 
     def _param_grad_pairs(self) -> list:
         return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []

@@ -93,18 +93,24 @@ def im2col(
 
 
 def col2im(
-    cols: np.ndarray,
+    patches: np.ndarray,
     padded_shape: tuple[int, int, int, int],
     kernel_size: tuple[int, int],
     strides: tuple[int, int],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
 ) -> np.ndarray:
-    """Scatter-add window rows back to image positions: the adjoint of `im2col`.
+    """Scatter-add window gradients back to image positions: the adjoint of `im2col`.
 
     Every input pixel receives the sum of the gradients of all the windows that
     saw it. The loop runs over the kh * kw kernel offsets only; each step is one
     strided add over all samples, positions and channels at once.
+
+    Args:
+        patches: array of shape (kh * kw, N * out_h * out_w, C): for each kernel
+            offset, the gradient reaching the input pixel under that offset of
+            every window. Offset-major, so each add reads contiguous memory.
+        padded_shape: (N, Hp, Wp, C) of the padded input.
 
     Returns:
         Array of shape `padded_shape` (N, Hp, Wp, C).
@@ -114,12 +120,12 @@ def col2im(
     sh, sw = strides
     dh, dw = dilation
     oh, ow = out_hw
-    patches = cols.reshape(n, oh, ow, kh, kw, c)
-    grad_padded = np.zeros(padded_shape, dtype=cols.dtype)
+    patches = patches.reshape(kh, kw, n, oh, ow, c)
+    grad_padded = np.zeros(padded_shape, dtype=patches.dtype)
     for i in range(kh):
         rows = window_slice(i * dh, sh, oh)
         for j in range(kw):
-            grad_padded[:, rows, window_slice(j * dw, sw, ow), :] += patches[:, :, :, i, j, :]
+            grad_padded[:, rows, window_slice(j * dw, sw, ow), :] += patches[i, j]
     return grad_padded
 
 

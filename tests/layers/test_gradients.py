@@ -127,3 +127,20 @@ def test_whole_small_cnn_weight_gradients_match_central_differences():
     for layer in model.layers:
         for name, weight in zip(layer.weight_names, layer.weights):
             assert_gradients_close(layer.grads[name], numerical_gradient(loss, weight))
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_backward_without_input_gradient_gives_the_same_weight_gradients(case):
+    make_layer, input_shape = LAYER_CASES[case]
+    rng = np.random.default_rng(5)
+    layer = make_layer()
+    x = rng.normal(size=input_shape)
+    layer.build_for(x.shape)
+    upstream = rng.normal(size=layer.compute_output_shape(x.shape))
+    layer.forward(x, training=True)
+    layer.backward(upstream)
+    expected = {name: grad.copy() for name, grad in layer.grads.items()}
+    layer.forward(x, training=True)
+    assert layer.backward_without_input_gradient(upstream) is None
+    for name, grad in expected.items():
+        np.testing.assert_array_equal(layer.grads[name], grad)

@@ -184,3 +184,18 @@ def test_invalid_constructor_arguments_are_refused_with_the_argument_named(make,
 def test_kernel_larger_than_a_valid_input_is_refused():
     with pytest.raises(ValueError, match="does not fit the input"):
         layers.Conv2D(2, 5).compute_output_shape((None, 3, 3, 1))
+
+
+@pytest.mark.parametrize("pool, strides", [(2, 2), (3, 3), ((2, 3), (2, 3)), (3, 2), (2, 1)])
+def test_maxpool_forward_equals_a_loop_over_windows(pool, strides):
+    """The reference: the seed notebook's window loop, channels_last."""
+    layer = layers.MaxPooling2D(pool, strides=strides, dtype="float64")
+    x = np.random.default_rng(1).normal(size=(2, 7, 8, 3))
+    y = layer(x)
+    ph, pw = layer.pool_size
+    sh, sw = layer.strides
+    expected = np.empty(y.shape)
+    for i in range(y.shape[1]):
+        for j in range(y.shape[2]):
+            expected[:, i, j, :] = x[:, i * sh : i * sh + ph, j * sw : j * sw + pw, :].max(axis=(1, 2))
+    np.testing.assert_array_equal(y, expected)

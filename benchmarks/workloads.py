@@ -1,0 +1,149 @@
+"""One benchmark measurement in this process: `python benchmarks/workloads.py SYSTEM WORKLOAD`.
+
+Prints one JSON object: {"system", "workload", "value", "unit", "peak_rss_mb"}. The runner
+(`benchmarks/run.py`) starts one process per measurement so that systems never share a process
+and each Keras backend gets the one it was asked for.
+
+Systems: minikeras, torch (a plain PyTorch training loop), keras-jax, keras-tensorflow, keras-torch.
+Workloads (see ../shared/BENCHMARKS.md): cnn-train, mlp-train, cnn-predict, import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+
+CNN_SAMPLES, CNN_BATCH = 4000, 32
+MLP_SAMPLES, MLP_BATCH = 8192, 128
+PREDICT_BATCH = 256
+
+
+def data(workload: str):
+    rng = np.random.default_rng(0)
+    if workload == "mlp-train":
+        return rng.normal(size=(MLP_SAMPLES, 784)).astype(np.float32), rng.integers(0, 10, MLP_SAMPLES)
+    return rng.normal(size=(CNN_SAMPLES, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, CNN_SAMPLES)
+
+
+# ----------------------------------------------------------------- Keras-style (minikeras and Keras 3)
+def keras_models(keras):
+    layers = keras.layers
+
+    def cnn():
+        return keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                layers.Conv2D(8, 3, padding="same", activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Conv2D(16, 3, padding="same", activation="relu"),
+                layers.MaxPooling2D(2),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+
+    def mlp():
+        return keras.Sequential(
+            [keras.Input(shape=(784,)), layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")]
+        )
+
+    return cnn, mlp
+
+
+def run_keras_style(keras, workload: str) -> float:
+    cnn, mlp = keras_models(keras)
+    x, y = data(workload)
+    model = mlp() if workload == "mlp-train" else cnn()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    batch = MLP_BATCH if workload == "mlp-train" else CNN_BATCH
+    if workload == "cnn-predict":
+        model.predict(x[:512], batch_size=PREDICT_BATCH, verbose=0)  # warm up
+        start = time.perf_counter()
+        model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
+        return len(x) / (time.perf_counter() - start)
+    model.fit(x[: batch * 10], y[: batch * 10], batch_size=batch, epochs=1, verbose=0)  # warm up (and compile, for Keras)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    return len(x) / (time.perf_counter() - start)
+
+
+# ----------------------------------------------------------------------------------- plain PyTorch
+def run_torch(workload: str) -> float:
+    import torch
+    from torch import nn
+
+    x, y = data(workload)
+    if workload == "mlp-train":
+        model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+        batch = MLP_BATCH
+    else:
+        model = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(16 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
+        )
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+        batch = CNN_BATCH
+    inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
+    if workload == "cnn-predict":
+        model.eval()
+        with torch.no_grad():
+            torch.softmax(model(inputs[:512]), dim=1)
+            start = time.perf_counter()
+            for i in range(0, len(inputs), PREDICT_BATCH):
+                torch.softmax(model(inputs[i : i + PREDICT_BATCH]), dim=1).numpy()
+            return len(inputs) / (time.perf_counter() - start)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def epoch(n):
+        order = torch.randperm(n)
+        correct = 0
+        for i in range(0, n, batch):
+            index = order[i : i + batch]
+            optimizer.zero_grad()
+            logits = model(inputs[index])
+            loss = loss_fn(logits, labels[index])
+            loss.backward()
+            optimizer.step()
+            correct += int((logits.argmax(1) == labels[index]).sum())
+        return correct
+
+    epoch(batch * 10)  # warm up
+    start = time.perf_counter()
+    epoch(len(inputs))
+    return len(inputs) / (time.perf_counter() - start)
+
+
+def measure_import(system: str) -> float:
+    module = {"minikeras": "minikeras", "torch": "torch"}.get(system, "keras")
+    start = time.perf_counter()
+    __import__(module)
+    return time.perf_counter() - start
+
+
+def main(system: str, workload: str) -> dict:
+    if system.startswith("keras-"):
+        os.environ["KERAS_BACKEND"] = system.split("-", 1)[1]
+    if workload == "import":
+        value, unit = measure_import(system), "s"
+    elif system == "torch":
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)
+        value, unit = run_torch(workload), "samples/s"
+    else:
+        keras = __import__("minikeras" if system == "minikeras" else "keras")
+        value, unit = run_keras_style(keras, workload), "samples/s"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"system": system, "workload": workload, "value": value, "unit": unit, "peak_rss_mb": peak}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))
