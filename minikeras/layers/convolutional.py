@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers, ops
-from minikeras.layers.base import Layer, bias_gradient, normalize_data_format, normalize_padding, normalize_tuple
+from minikeras.layers.base import Layer, add_bias, bias_gradient, normalize_data_format, normalize_padding, normalize_tuple
 
 
 def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=(1, 1)):
@@ -146,7 +146,7 @@ class Conv2D(Layer):
         cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw)
         z = cols @ self.kernel.reshape(-1, self.filters)
         if self.use_bias:
-            z += self.bias
+            add_bias(z, self.bias)
         y = self.activation(z)
         if training:
             self._cache = {

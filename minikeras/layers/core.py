@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers
-from minikeras.layers.base import Layer, _as_shape, bias_gradient, normalize_data_format
+from minikeras.layers.base import Layer, _as_shape, add_bias, bias_gradient, normalize_data_format
 
 
 class InputLayer(Layer):
@@ -114,7 +114,7 @@ class Dense(Layer):
     def forward(self, x, training=False):
         z = x @ self.kernel
         if self.use_bias:
-            z += self.bias
+            add_bias(z, self.bias)
         y = self.activation(z)
         if training:
             self._cache = {"x": x, "z": z if self.activation.uses_input else None, "y": y}

@@ -108,10 +108,10 @@ class MaxPooling2D(Layer):
         else:
             ph, pw = self.pool_size
             grad_rows = np.zeros(cache["rows_shape"], dtype=grad.dtype)
-            for k in range(pw):
-                grad_rows[:, :, ops.window_slice(k, pw, out_w), :] = grad * (cache["col_winner"] == k)
+            for k in range(pw):  # written straight into the strided destination: no temporaries
+                np.multiply(grad, cache["col_winner"] == k, out=grad_rows[:, :, ops.window_slice(k, pw, out_w), :])
             for k in range(ph):
-                grad_padded[:, ops.window_slice(k, ph, out_h), :, :] = grad_rows * (cache["row_winner"] == k)
+                np.multiply(grad_rows, cache["row_winner"] == k, out=grad_padded[:, ops.window_slice(k, ph, out_h), :, :])
         grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
 
