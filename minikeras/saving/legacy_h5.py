@@ -177,6 +177,7 @@ def read_model(f, custom_objects=None, compile: bool = True):
         read_model_weights(weights_group, model)
     training = read_json_attr(f, "training_config") if compile else None
     if training is not None:
-        model.compile(**serialization.compile_args(training, custom_objects))
-        read_optimizer_weights(f, model)
+        serialization.compile_or_warn(model, training, custom_objects)
+        if model.compiled:
+            read_optimizer_weights(f, model)
     return model

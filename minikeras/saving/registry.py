@@ -111,6 +111,21 @@ def resolve(
     return entry
 
 
+def lookup(identifier, table: dict, custom_objects: dict | None = None):
+    """Return the table entry (usually a class) a name or config dict refers to, or None."""
+    if isinstance(identifier, dict):
+        for key in ("registered_name", "class_name"):
+            name = identifier.get(key)
+            if isinstance(name, str):
+                found = _find(name, table, custom_objects)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(identifier, str):
+        return _find(identifier, table, custom_objects)
+    return None
+
+
 def _find(name: str, table: dict, custom_objects: dict | None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]

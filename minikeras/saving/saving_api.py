@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from minikeras.saving import checksum, legacy_h5, weights_h5
+from minikeras.saving import checksum, keras_zip, legacy_h5, weights_h5
 from minikeras.saving.atomic import atomic_write
 from minikeras.saving.h5_reading import ModelFileError, open_h5
 
@@ -24,25 +24,29 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
 
     Args:
         model: the model to save.
-        filepath: path ending in `.h5` (Keras's legacy HDF5 layout, which Keras reads).
+        filepath: path ending in `.keras` (Keras 3's zip format) or `.h5` (Keras's
+            legacy HDF5 layout); Keras reads both.
         overwrite: replace an existing file (default True); False raises if it exists.
         include_optimizer: also save the compile settings and optimizer state.
     """
     filepath = os.fspath(filepath)
-    if not filepath.endswith(_H5_SUFFIXES):
+    if not filepath.endswith((".keras", *_H5_SUFFIXES)):
         raise ValueError(
-            "Invalid filepath extension for saving: give a path ending in '.h5'. "
-            f"Received: filepath={filepath!r}"
+            "Invalid filepath extension for saving: give a path ending in '.keras' (Keras 3's format) "
+            f"or '.h5' (Keras's legacy HDF5 format). Received: filepath={filepath!r}"
         )
     _check_overwrite(filepath, overwrite)
     if not model.built:
         raise ValueError(f"Model '{model.name}' is not built yet: give it an Input or call it on data before saving.")
     with atomic_write(filepath) as temporary:
-        legacy_h5.write_model(model, temporary, include_optimizer)
+        if filepath.endswith(".keras"):
+            keras_zip.write_model(model, temporary)
+        else:
+            legacy_h5.write_model(model, temporary, include_optimizer)
 
 
 def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
-    """Load a model saved by `model.save` (or by Keras in the legacy `.h5` layout).
+    """Load a model saved by `model.save`, or by Keras 3, Keras 2 or tf.keras (`.keras` or `.h5`).
 
     Args:
         filepath: path to the file.
@@ -58,8 +62,18 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         ModelFileError (a ValueError): for a damaged, hostile or non-model file.
         FileNotFoundError: when there is no file.
     """
-    with open_h5(os.fspath(filepath)) as f:
+    filepath = os.fspath(filepath)
+    if _is_zip(filepath):
+        return _guarded(lambda: keras_zip.read_model(filepath, custom_objects, compile))
+    with open_h5(filepath) as f:
         return _guarded(lambda: legacy_h5.read_model(f, custom_objects, compile))
+
+
+def _is_zip(filepath: str) -> bool:
+    if not os.path.isfile(filepath):
+        return filepath.endswith(".keras")
+    with open(filepath, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
 
 
 def save_weights(model, filepath, overwrite: bool = True) -> None:
@@ -88,6 +102,9 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
     filepath = os.fspath(filepath)
     if not model.built:
         raise ValueError(f"Model '{model.name}' must be built before loading weights into it.")
+    if _is_zip(filepath):
+        _guarded(lambda: keras_zip.read_weights_into(filepath, model, skip_mismatch))
+        return
     with open_h5(filepath, "weights file") as f:
         if "layers" in f:
             _guarded(lambda: weights_h5.read_weights(f, model, skip_mismatch))

@@ -7,10 +7,11 @@ imported or executed.
 
 from __future__ import annotations
 
+from minikeras import layers as layers_module
 from minikeras import losses as losses_module
 from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
-from minikeras.saving import registry
+from minikeras.saving import keras_compat, registry
 from minikeras.saving.h5_reading import ModelFileError
 
 # Keras layers whose config carries Python code (or a reference to a function) to run.
@@ -46,6 +47,11 @@ def model_from_config(config, custom_objects=None):
                 "minikeras never runs code from a file: rewrite it as a custom layer class and pass it "
                 "in custom_objects (or register it with minikeras.saving.register_serializable)."
             )
+    normalized = []
+    for entry in entries:
+        cls = registry.lookup(entry, layers_module.ALL_LAYERS, custom_objects)
+        normalized.append(keras_compat.normalize_layer_entry(entry, cls) if isinstance(cls, type) else entry)
+    body = {**body, "layers": normalized}
     try:
         return Sequential.from_config(body, custom_objects=custom_objects)
     except ModelFileError:
@@ -73,6 +79,39 @@ def training_config(model) -> dict | None:
     }
 
 
+def compile_config(model) -> dict | None:
+    """Return the `compile_config` of a `.keras` file: compile arguments, the optimizer included."""
+    training = training_config(model)
+    if training is None:
+        return None
+    training.pop("optimizer_config")
+    return {"optimizer": registry.serialize(model.optimizer, "keras.optimizers"), **training}
+
+
+def compile_from_config(model, config: dict, custom_objects=None) -> None:
+    """Compile `model` from a `.keras` compile_config; an optimizer minikeras lacks leaves it uncompiled, with a warning."""
+    training = {key: value for key, value in config.items() if key != "optimizer"}
+    training["optimizer_config"] = config.get("optimizer") or "rmsprop"
+    compile_or_warn(model, training, custom_objects)
+
+
+def compile_or_warn(model, training: dict, custom_objects=None) -> None:
+    """Compile `model` from a training config.
+
+    A file written by Keras may use an optimizer, loss or metric minikeras does not
+    have; the model itself is still usable, so it is returned uncompiled with a warning
+    (as Keras does when a training config cannot be restored).
+    """
+    import warnings
+
+    try:
+        arguments = compile_args(training, custom_objects)
+    except ModelFileError as error:
+        warnings.warn(f"The model was loaded without its compile settings: {error} Compile it before training.", stacklevel=3)
+        return
+    model.compile(**arguments)
+
+
 def _serialize_value(value, module: str):
     if isinstance(value, str) or value is None:
         return value
@@ -85,9 +124,15 @@ def compile_args(config, custom_objects=None) -> dict:
     """Turn a training config read from a file into `model.compile` keyword arguments."""
     if not isinstance(config, dict):
         raise ModelFileError("The training config must be a JSON object.")
+    if "optimizer_config" not in config:
+        raise ModelFileError("The training config has no optimizer_config.")
     try:
+        optimizer_entry = config["optimizer_config"]
+        optimizer_class = registry.lookup(optimizer_entry, optimizers_module.ALL_OPTIMIZERS, custom_objects)
+        if isinstance(optimizer_class, type) and isinstance(optimizer_entry, dict):
+            optimizer_entry = keras_compat.normalize_optimizer_config(optimizer_entry, optimizer_class)
         optimizer = registry.resolve(
-            config["optimizer_config"], optimizers_module.ALL_OPTIMIZERS, "optimizer", optimizers_module.Optimizer, custom_objects
+            optimizer_entry, optimizers_module.ALL_OPTIMIZERS, "optimizer", optimizers_module.Optimizer, custom_objects
         )
         loss = _deserialize(config.get("loss"), losses_module.ALL_LOSSES, "loss", losses_module.Loss, custom_objects)
         metrics = [

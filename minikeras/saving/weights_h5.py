@@ -15,7 +15,7 @@ Keras wrote) is matched by layer name, as Keras does.
 
 from __future__ import annotations
 
-from minikeras.saving.h5_reading import ModelFileError, get_member, read_array
+from minikeras.saving.h5_reading import ModelFileError, declared_size, get_member, read_array
 
 
 def write_weights(f, model) -> None:
@@ -107,3 +107,17 @@ def _read_optimizer(f, model):
         read_array(get_member(variables, str(i), "dataset"), target.shape, f"Optimizer state {i}")
         for i, target in zip(range(len(variables)), expected)
     ]
+
+
+def declared_weight_values(f) -> int:
+    """Total number of values the layer datasets of a weights file claim (headers only)."""
+    if "layers" not in f:
+        return 0
+    layers_group = get_member(f, "layers", "group")
+    total = 0
+    for name in layers_group:
+        layer_group = get_member(layers_group, name, "group")
+        if "vars" in layer_group:
+            variables = get_member(layer_group, "vars", "group")
+            total += sum(declared_size(get_member(variables, key, "dataset")) for key in variables)
+    return total
