@@ -8,22 +8,40 @@ Layout (the same file sits inside a `.keras` archive as `model.weights.h5`):
     /optimizer/vars                attrs: name; datasets "0", "1", ... (step
                                    count, learning rate, slots)
 
-minikeras writes the `layers` group with creation order tracked, so its own
-files are matched to a model by layer order; a file without that order (one
-Keras wrote) is matched by layer name, as Keras does.
+Layer groups are named as Keras names them: by class and position in the model
+(`layer_paths`). minikeras also writes the `layers` group with its creation
+order tracked and matches its own files by layer order; a file without that
+order (one Keras wrote) is matched by those names, as Keras does.
 """
 
 from __future__ import annotations
 
 from minikeras.saving.h5_reading import ModelFileError, declared_size, get_member, read_array
+from minikeras.utils.naming import to_snake_case
+
+
+def layer_paths(model) -> list[str]:
+    """The group name Keras gives each layer: its snake-case class name, numbered within the model.
+
+    Keras 3 names a layer's weights by its place in the model (`dense`, `dense_1`, ...), not by
+    `layer.name`, so a file matches any model of the same architecture.
+    """
+    counts: dict[str, int] = {}
+    paths = []
+    for layer in model.layers:
+        base = to_snake_case(type(layer).__name__)
+        count = counts.get(base, -1) + 1
+        counts[base] = count
+        paths.append(base if count == 0 else f"{base}_{count}")
+    return paths
 
 
 def write_weights(f, model) -> None:
     """Write the model's weights and its optimizer state into the open file `f`."""
     f.create_group("vars").attrs["name"] = model.name
     layers_group = f.create_group("layers", track_order=True)
-    for layer in model.layers:
-        variables = layers_group.create_group(layer.name).create_group("vars")
+    for layer, path in zip(model.layers, layer_paths(model)):
+        variables = layers_group.create_group(path).create_group("vars")
         variables.attrs["name"] = layer.name
         for index, value in enumerate(layer.weights):
             variables.create_dataset(str(index), data=value)
@@ -53,12 +71,14 @@ def _saved_layer_groups(f, model) -> list:
             )
         return [(layer, name, variables) for layer, (name, variables) in zip(model_layers, saved)]
     pairs = []
-    for layer in model_layers:
-        if layer.name not in layers_group:
+    for layer, path in zip(model.layers, layer_paths(model)):
+        if not layer.weights:
+            continue
+        if path not in layers_group:
             raise ModelFileError(
-                f"The file has no weights for layer '{layer.name}'. Layers in the file: {', '.join(layers_group)}."
+                f"The file has no weights for layer '{layer.name}' (group '{path}'). Groups in the file: {', '.join(layers_group)}."
             )
-        pairs.append((layer, layer.name, get_member(get_member(layers_group, layer.name, "group"), "vars", "group")))
+        pairs.append((layer, path, get_member(get_member(layers_group, path, "group"), "vars", "group")))
     return pairs
 
 

@@ -1,0 +1,92 @@
+"""Live round trips with real Keras 3 (runs when the `interop` extra is installed)."""
+
+import os
+
+import numpy as np
+import pytest
+
+import minikeras
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras", reason="Keras 3 is not installed: pip install '.[interop]' to run the live Keras round trips")
+if int(keras.__version__.split(".")[0]) < 3:
+    pytest.skip("these tests need Keras 3: pip install '.[interop]'", allow_module_level=True)
+
+layers = minikeras.layers
+
+
+def minikeras_model():
+    minikeras.utils.set_random_seed(0)
+    model = minikeras.Sequential(
+        [
+            minikeras.Input(shape=(10, 10, 2)),
+            layers.Conv2D(4, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(3, (2, 3), strides=(2, 1), use_bias=False),
+            layers.ReLU(negative_slope=0.1),
+            layers.MaxPooling2D(2, strides=1, padding="same"),
+            layers.Flatten(),
+            layers.Dense(6, activation="tanh"),
+            layers.Activation("sigmoid"),
+            layers.Dense(3),
+            layers.Softmax(),
+        ]
+    )
+    model.compile(optimizer=minikeras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def data(n=24):
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(n, 10, 10, 2)).astype(np.float32), np.eye(3, dtype=np.float32)[np.arange(n) % 3]
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_minikeras_file_opens_in_keras_and_predicts_the_same(tmp_path, suffix):
+    model = minikeras_model()
+    x, y = data()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / f"m{suffix}")
+    theirs = keras.models.load_model(tmp_path / f"m{suffix}")
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), model.predict(x, verbose=0), atol=1e-5)
+    assert type(theirs.optimizer).__name__ == "SGD"
+    assert theirs.optimizer.get_config()["momentum"] == pytest.approx(0.9)
+    assert getattr(theirs.loss, "__name__", theirs.loss) == "categorical_crossentropy"  # the .h5 loader turns names into functions
+
+
+def test_keras_continues_training_from_a_minikeras_file_as_minikeras_does(tmp_path):
+    model = minikeras_model()
+    x, y = data()
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    theirs = keras.models.load_model(tmp_path / "m.keras")
+    assert int(theirs.optimizer.iterations) == model.optimizer.iterations
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    theirs.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for mine, their in zip(model.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, np.asarray(their), atol=1e-5)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_minikeras_to_keras_to_minikeras(tmp_path, suffix):
+    model = minikeras_model()
+    x, y = data()
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / f"a{suffix}")
+    keras.models.load_model(tmp_path / f"a{suffix}").save(tmp_path / f"b{suffix}")
+    back = minikeras.models.load_model(tmp_path / f"b{suffix}")
+    np.testing.assert_allclose(back.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-5)
+    assert back.optimizer.iterations == model.optimizer.iterations
+
+
+def test_a_keras_model_saved_now_loads_in_minikeras(tmp_path):
+    theirs = keras.Sequential(
+        [keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")]
+    )
+    theirs.compile(optimizer="rmsprop", loss="categorical_crossentropy")
+    x = np.random.default_rng(2).normal(size=(5, 6, 6, 1)).astype(np.float32)
+    theirs.fit(x, np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0]], epochs=1, verbose=0)
+    theirs.save(tmp_path / "k.keras")
+    mine = minikeras.models.load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), atol=1e-5)
+    assert isinstance(mine.optimizer, minikeras.optimizers.RMSprop)
