@@ -44,6 +44,8 @@ class Optimizer:
         for key, value in kwargs.items():
             if key not in _NEUTRAL_OPTIONS:
                 raise TypeError(f"Unrecognized keyword argument passed to {type(self).__name__}: {key}={value!r}")
+            if key.startswith("ema_") and not kwargs.get("use_ema", False):
+                continue  # moving-average settings mean nothing while use_ema is off
             if value != _NEUTRAL_OPTIONS[key]:
                 raise ValueError(
                     f"{type(self).__name__}: minikeras does not implement {key}; it accepts only "

@@ -126,3 +126,39 @@ def normalize_optimizer_config(entry: dict, cls) -> dict:
                 "it would change how training continues."
             )
     return {**entry, "config": config}
+
+
+def optimizer_entry(entry):
+    """Undo tf.keras 2.11+'s registration prefix: `{"class_name": "Custom>SGD"}` names Keras's own SGD."""
+    if isinstance(entry, dict) and isinstance(entry.get("class_name"), str) and entry["class_name"].startswith("Custom>"):
+        return {**entry, "class_name": entry["class_name"].split(">", 1)[1]}
+    return entry
+
+
+def align_optimizer_state(names: list[str], expected_count: int, learning_rate):
+    """tf.keras 2 saves optimizer state without the learning rate; return where to insert it, or None."""
+    has_rate = any(name.rsplit("/", 1)[-1].startswith("learning_rate") for name in names)
+    if not has_rate and learning_rate is not None and len(names) == expected_count - 1:
+        return 1
+    return None
+
+
+def metric_entries(metrics):
+    """Flatten tf.keras 2's per-output nesting (`[[m1, m2]]`) and turn its
+    `MeanMetricWrapper(fn="categorical_accuracy", name="accuracy")` entries into names."""
+    if metrics is None:
+        return []
+    if isinstance(metrics, dict):  # one output, keyed by its name
+        metrics = list(metrics.values())
+    flat = []
+    for entry in metrics:
+        flat.extend(entry if isinstance(entry, list) else [entry])
+    result = []
+    for entry in flat:
+        config = entry.get("config") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and entry.get("class_name") == "MeanMetricWrapper" and isinstance(config, dict):
+            function, name = config.get("fn"), config.get("name")
+            result.append({"function": function, "name": name} if isinstance(function, str) else entry)
+        else:
+            result.append(entry)
+    return result

@@ -19,10 +19,11 @@ weights, exactly as Keras's loader does.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 
-from minikeras.saving import checksum, serialization
+from minikeras.saving import checksum, keras_compat, serialization
 from minikeras.saving.h5_reading import (
     ModelFileError,
     declared_size,
@@ -150,15 +151,26 @@ def read_optimizer_weights(f, model) -> None:
     expected = optimizer.variables
     names = read_names_attr(group, "weight_names")
     fixed = 1 if callable(optimizer._learning_rate) else 2
-    if len(names) not in (len(expected), fixed):
-        raise ModelFileError(
-            f"The file holds {len(names)} optimizer state arrays, but optimizer '{optimizer.name}' "
-            f"needs {len(expected)} for this model."
+    rate = None if callable(optimizer._learning_rate) else np.asarray(optimizer._learning_rate, dtype=np.float32)
+    insert_at = keras_compat.align_optimizer_state(names, len(expected), rate)
+    targets = list(expected)
+    if insert_at is not None:
+        del targets[insert_at]
+    if len(names) not in (len(targets), fixed):
+        # As Keras does: the model is fine, only the optimizer starts afresh (tf.keras 2, for
+        # one, keeps unused momentum arrays for SGD without momentum).
+        warnings.warn(
+            f"The optimizer state was not restored: the file holds {len(names)} arrays, but optimizer "
+            f"'{optimizer.name}' keeps {len(expected)} for this model. Training continues with a fresh optimizer state.",
+            stacklevel=4,
         )
+        return
     values = [
         read_array(get_member(group, name, "dataset"), target.shape, f"Optimizer state '{name}'")
-        for name, target in zip(names, expected)
+        for name, target in zip(names, targets)
     ]
+    if insert_at is not None:
+        values.insert(insert_at, rate)
     optimizer.set_weights(values)
 
 

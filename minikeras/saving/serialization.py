@@ -127,7 +127,7 @@ def compile_args(config, custom_objects=None) -> dict:
     if "optimizer_config" not in config:
         raise ModelFileError("The training config has no optimizer_config.")
     try:
-        optimizer_entry = config["optimizer_config"]
+        optimizer_entry = keras_compat.optimizer_entry(config["optimizer_config"])
         optimizer_class = registry.lookup(optimizer_entry, optimizers_module.ALL_OPTIMIZERS, custom_objects)
         if isinstance(optimizer_class, type) and isinstance(optimizer_entry, dict):
             optimizer_entry = keras_compat.normalize_optimizer_config(optimizer_entry, optimizer_class)
@@ -135,14 +135,8 @@ def compile_args(config, custom_objects=None) -> dict:
             optimizer_entry, optimizers_module.ALL_OPTIMIZERS, "optimizer", optimizers_module.Optimizer, custom_objects
         )
         loss = _deserialize(config.get("loss"), losses_module.ALL_LOSSES, "loss", losses_module.Loss, custom_objects)
-        metrics = [
-            _deserialize(m, metrics_module.ALL_METRICS, "metric", metrics_module.Metric, custom_objects)
-            for m in config.get("metrics") or []
-        ]
-        weighted = [
-            _deserialize(m, metrics_module.ALL_METRICS, "metric", metrics_module.Metric, custom_objects)
-            for m in config.get("weighted_metrics") or []
-        ]
+        metrics = [_deserialize_metric(m, custom_objects) for m in keras_compat.metric_entries(config.get("metrics"))]
+        weighted = [_deserialize_metric(m, custom_objects) for m in keras_compat.metric_entries(config.get("weighted_metrics"))]
     except ModelFileError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as error:
@@ -153,6 +147,14 @@ def compile_args(config, custom_objects=None) -> dict:
     if loss_weights is not None and not isinstance(loss_weights, (int, float)):
         raise ModelFileError(f"loss_weights in the training config must be a number. Received: {loss_weights!r}")
     return {"optimizer": optimizer, "loss": loss, "metrics": metrics, "weighted_metrics": weighted, "loss_weights": loss_weights}
+
+
+def _deserialize_metric(entry, custom_objects):
+    if isinstance(entry, dict) and "function" in entry:  # a tf.keras 2 function metric
+        metric = metrics_module.get(entry["function"])
+        metric.name = entry.get("name") or entry["function"]
+        return metric
+    return _deserialize(entry, metrics_module.ALL_METRICS, "metric", metrics_module.Metric, custom_objects)
 
 
 def _deserialize(value, table, kind, base_type, custom_objects):
