@@ -97,6 +97,8 @@ def read_model(filepath: str, custom_objects=None, compile: bool = True):
 
     archive = _Archive(filepath)
     try:
+        if METADATA in archive.zip.namelist():
+            archive.json(METADATA)  # read only to check it: a damaged entry fails its CRC here
         config = archive.json(CONFIG)
         weights = archive.read(WEIGHTS, MAX_WEIGHTS_BYTES) if WEIGHTS in archive.zip.namelist() else None
     finally:
