@@ -1,10 +1,46 @@
 """Saving and loading models; the registry of names for custom objects.
 
-h5py is imported only when a file is actually read or written.
+The file code (h5py, zipfile, json) is imported only when a file is actually read or
+written, so `import minikeras` stays light for a script that only predicts.
 """
 
-from minikeras.saving.h5_reading import ModelFileError
 from minikeras.saving.registry import register_serializable
-from minikeras.saving.saving_api import load_model, load_weights, save_model, save_weights
+
+
+def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    """Save the whole model to `.keras` or `.h5`; see `minikeras.saving.saving_api.save_model`."""
+    from minikeras.saving import saving_api
+
+    saving_api.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model from `.keras` or `.h5`; see `minikeras.saving.saving_api.load_model`."""
+    from minikeras.saving import saving_api
+
+    return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Save weights and optimizer state to `.weights.h5`; see `minikeras.saving.saving_api.save_weights`."""
+    from minikeras.saving import saving_api
+
+    saving_api.save_weights(model, filepath, overwrite=overwrite)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights into `model`; see `minikeras.saving.saving_api.load_weights`."""
+    from minikeras.saving import saving_api
+
+    saving_api.load_weights(model, filepath, skip_mismatch=skip_mismatch)
+
+
+def __getattr__(name):
+    if name == "ModelFileError":  # the error class lives with the file readers
+        from minikeras.saving.h5_reading import ModelFileError
+
+        return ModelFileError
+    raise AttributeError(f"module 'minikeras.saving' has no attribute {name!r}")
+
 
 __all__ = ["ModelFileError", "load_model", "load_weights", "register_serializable", "save_model", "save_weights"]

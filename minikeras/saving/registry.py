@@ -9,7 +9,6 @@ ever imported or executed, which is what keeps loading a file safe.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Callable
 
 _custom_objects: dict[str, Any] = {}
@@ -46,6 +45,8 @@ def registered_objects() -> dict[str, Any]:
 
 def suggest(name: str, choices) -> str:
     """Return ' Did you mean "x"?' for the closest of `choices`, or ''."""
+    import difflib
+
     close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
     return f' Did you mean "{close[0]}"?' if close else ""
 
