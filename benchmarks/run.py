@@ -24,7 +24,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALL_SYSTEMS = ["minikeras", "torch", "keras-jax", "keras-tensorflow", "keras-torch"]
-ALL_WORKLOADS = ["cnn-train", "mlp-train", "cnn-predict", "import"]
+ALL_WORKLOADS = ["cnn-train", "mlp-train", "cnn-predict", "import", "predict-latency", "cold-start", "threads-1", "threads-2", "threads-4", "threads-8"]
+LOWER_IS_BETTER = {"import", "predict-latency", "cold-start"}
+UNITS = {"import": "s", "predict-latency": "ms", "cold-start": "s"}
+COLD_START = {
+    "floor": "import numpy, h5py",
+    "minikeras": "import numpy as np, minikeras; m = minikeras.models.load_model({path!r}, compile=False); m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
+    "keras": "import numpy as np, keras; m = keras.models.load_model({path!r}, compile=False); m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
+}
+_PEAK = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
 BACKEND_MODULE = {"keras-jax": "jax", "keras-tensorflow": "tensorflow", "keras-torch": "torch"}
 
 
@@ -36,7 +44,27 @@ def available(system: str) -> bool:
     return importlib.util.find_spec("keras") is not None and importlib.util.find_spec(BACKEND_MODULE[system]) is not None
 
 
-def measure(system: str, workload: str) -> dict:
+def cold_start(system: str, model_file: str) -> dict:
+    """Whole-process seconds (and peak MB) to import, load the seed CNN from its file and predict one sample."""
+    import time
+
+    code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(path=model_file)
+    env = dict(os.environ)
+    if system.startswith("keras-"):
+        env["KERAS_BACKEND"] = system.split("-", 1)[1]
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", code + _PEAK], capture_output=True, text=True, env=env, timeout=600)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"{system} cold-start failed:\n{result.stderr[-3000:]}")
+    return {"value": elapsed, "unit": "s", "peak_rss_mb": float(result.stdout.split()[-1])}
+
+
+def measure(system: str, workload: str, model_file: str | None = None) -> dict | None:
+    if workload == "cold-start":
+        return cold_start(system, model_file) if system != "torch" else None
+    if workload.startswith("threads-") and system == "torch":
+        return None
     result = subprocess.run(
         [sys.executable, os.path.join(HERE, "workloads.py"), system, workload], capture_output=True, text=True, timeout=1800
     )
@@ -46,16 +74,28 @@ def measure(system: str, workload: str) -> dict:
 
 
 def run(systems, workloads, repeats):
+    import tempfile
+
     samples: dict = {}
+    model_file = None
+    if "cold-start" in workloads:
+        directory = tempfile.mkdtemp()
+        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; print(workloads.seed_cnn_file(minikeras, {directory!r}))"], check=True, capture_output=True)
+        model_file = os.path.join(directory, "seed_cnn_minikeras.keras")
     for repeat in range(repeats):
         for workload in workloads:
-            for system in systems:
-                record = measure(system, workload)
+            cold_systems = ["floor", *systems] if workload == "cold-start" else systems
+            for system in cold_systems:
+                record = measure(system, workload, model_file)
+                if record is None:
+                    continue
+                if record.get("error"):
+                    print(f"  {system} {workload} failed: {record['error'][:200]}", file=sys.stderr)
                 key = (system, workload)
                 samples.setdefault(key, {"value": [], "peak_rss_mb": []})
                 samples[key]["value"].append(record["value"])
                 samples[key]["peak_rss_mb"].append(record["peak_rss_mb"])
-                print(f"  [{repeat + 1}/{repeats}] {system:17s} {workload:12s} {record['value']:12.2f} {record['unit']}", file=sys.stderr)
+                print(f"  [{repeat + 1}/{repeats}] {system:17s} {workload:15s} {record['value']:12.4g} {record['unit']}", file=sys.stderr)
     return {
         f"{system}|{workload}": {
             "median": statistics.median(values["value"]),
@@ -67,28 +107,31 @@ def run(systems, workloads, repeats):
 
 
 def table(results, systems, workloads) -> str:
-    lines = []
-    header = f"{'workload':12s} " + " ".join(f"{s:>17s}" for s in systems)
-    lines.append(header)
+    """The medians, then each ratio minikeras / peer (above 1: minikeras better, whatever the unit)."""
+    columns = ["floor", *systems] if "cold-start" in workloads else list(systems)
+
+    def cell(system, workload):
+        entry = results.get(f"{system}|{workload}")
+        return f"{entry['median']:>17.4g}" if entry else f"{'-':>17s}"
+
+    lines = [f"{'workload':15s} " + " ".join(f"{s:>17s}" for s in columns)]
     for workload in workloads:
-        unit = "s" if workload == "import" else "samples/s"
-        row = f"{workload:12s} " + " ".join(f"{results[f'{s}|{workload}']['median']:>17.3g}" for s in systems)
-        lines.append(row + f"   ({unit}, median)")
-    lines.append("")
-    lines.append("ratios minikeras / peer (above 1: minikeras better)")
+        unit = UNITS.get(workload, "samples/s")
+        lines.append(f"{workload:15s} " + " ".join(cell(s, workload) for s in columns) + f"   ({unit}, median)")
+    lines += ["", "ratios minikeras / peer (above 1: minikeras better)"]
     for workload in workloads:
-        mine = results[f"minikeras|{workload}"]["median"]
+        mine = results.get(f"minikeras|{workload}")
         ratios = []
-        for peer in systems[1:]:
-            theirs = results[f"{peer}|{workload}"]["median"]
-            ratio = theirs / mine if workload == "import" else mine / theirs
-            ratios.append(f"{peer} {ratio:.2f}x")
-        lines.append(f"{workload:12s} " + ", ".join(ratios))
-    if "cnn-train" in workloads:
-        lines.append("")
-        lines.append("peak memory of cnn-train (MB): " + ", ".join(f"{s} {results[f'{s}|cnn-train']['peak_rss_mb']:.0f}" for s in systems))
-    if "import" in workloads:
-        lines.append("peak memory after import (MB): " + ", ".join(f"{s} {results[f'{s}|import']['peak_rss_mb']:.0f}" for s in systems))
+        for peer in [c for c in columns if c != "minikeras"]:
+            theirs = results.get(f"{peer}|{workload}")
+            if mine and theirs:
+                ratio = theirs["median"] / mine["median"] if workload in LOWER_IS_BETTER else mine["median"] / theirs["median"]
+                ratios.append(f"{peer} {ratio:.2f}x")
+        lines.append(f"{workload:15s} " + (", ".join(ratios) or "-"))
+    for workload, label in (("cnn-train", "peak memory of cnn-train"), ("import", "peak memory after import"), ("cold-start", "peak memory of cold start")):
+        if workload in workloads:
+            peaks = ", ".join(f"{s} {results[f'{s}|{workload}']['peak_rss_mb']:.0f}" for s in columns if f"{s}|{workload}" in results)
+            lines.append(f"{label} (MB): {peaks}")
     return "\n".join(lines)
 
 
@@ -101,11 +144,12 @@ def chart(results, systems, workloads, path):
     except ImportError:
         print("matplotlib is not installed: no chart (pip install matplotlib)", file=sys.stderr)
         return
-    speed = [w for w in workloads if w != "import"]
+    speed = [w for w in workloads if w not in LOWER_IS_BETTER and f"minikeras|{w}" in results]
     fig, axes = plt.subplots(1, len(speed), figsize=(4 * len(speed), 3.5))
     for ax, workload in zip(axes if len(speed) > 1 else [axes], speed):
-        values = [results[f"{s}|{workload}"]["median"] for s in systems]
-        ax.bar(systems, values, color=["tab:red"] + ["tab:gray"] * (len(systems) - 1))
+        shown = [s for s in systems if f"{s}|{workload}" in results]
+        values = [results[f"{s}|{workload}"]["median"] for s in shown]
+        ax.bar(shown, values, color=["tab:red"] + ["tab:gray"] * (len(shown) - 1))
         ax.set_title(workload)
         ax.set_ylabel("samples/s")
         ax.tick_params(axis="x", rotation=45)

@@ -5,7 +5,8 @@ Prints one JSON object: {"system", "workload", "value", "unit", "peak_rss_mb"}. 
 and each Keras backend gets the one it was asked for.
 
 Systems: minikeras, torch (a plain PyTorch training loop), keras-jax, keras-tensorflow, keras-torch.
-Workloads (see ../shared/BENCHMARKS.md): cnn-train, mlp-train, cnn-predict, import.
+Workloads (see ../shared/BENCHMARKS.md): cnn-train, mlp-train, cnn-predict, import, predict-latency,
+threads-1/2/4/8 (cold-start is measured by the runner, as a whole process).
 """
 
 from __future__ import annotations
@@ -121,6 +122,73 @@ def run_torch(workload: str) -> float:
     return len(inputs) / (time.perf_counter() - start)
 
 
+def seed_cnn_file(keras, directory: str) -> str:
+    """Save the (untrained) seed CNN with `keras` and return the path of the `.keras` file."""
+    cnn, _ = keras_models(keras)
+    model = cnn()
+    path = os.path.join(directory, f"seed_cnn_{keras.__name__}.keras")
+    model.save(path)
+    return path
+
+
+def median_latency_ms(call, repeats: int = 300) -> float:
+    for _ in range(30):
+        call()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e3)
+
+
+def run_latency(system: str) -> float:
+    """Median milliseconds of a one-sample prediction of the seed CNN (loaded from a file for the Keras APIs)."""
+    import tempfile
+
+    x = data("cnn-predict")[0][:1]
+    if system == "torch":
+        import torch
+        from torch import nn
+
+        model = nn.Sequential(
+            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10),
+        ).eval()
+        inputs = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
+        with torch.no_grad():
+            return median_latency_ms(lambda: torch.softmax(model(inputs), dim=1).numpy())
+    keras = __import__("minikeras" if system == "minikeras" else "keras")
+    with tempfile.TemporaryDirectory() as directory:
+        model = keras.models.load_model(seed_cnn_file(keras, directory))
+    return median_latency_ms(lambda: model.predict(x, verbose=0), repeats=300 if system == "minikeras" else 50)
+
+
+def run_threads(system: str, threads: int) -> float:
+    """Samples/s of `threads` threads predicting batches of 16 with one shared model; checks the results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    keras = __import__("minikeras" if system == "minikeras" else "keras")
+    cnn, _ = keras_models(keras)
+    model = cnn()
+    x = data("cnn-predict")[0][:16]
+    reference = np.asarray(model.predict(x, verbose=0))
+    calls = 200
+
+    def work(_):
+        for _ in range(calls // threads):
+            out = np.asarray(model.predict(x, verbose=0))
+            if not np.array_equal(out, reference):
+                raise AssertionError("a thread got different predictions")
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(work, range(threads)))  # warm up
+        start = time.perf_counter()
+        list(pool.map(work, range(threads)))
+        elapsed = time.perf_counter() - start
+    return (calls // threads) * threads * len(x) / elapsed
+
+
 def measure_import(system: str) -> float:
     module = {"minikeras": "minikeras", "torch": "torch"}.get(system, "keras")
     start = time.perf_counter()
@@ -133,6 +201,15 @@ def main(system: str, workload: str) -> dict:
         os.environ["KERAS_BACKEND"] = system.split("-", 1)[1]
     if workload == "import":
         value, unit = measure_import(system), "s"
+    elif workload == "predict-latency":
+        value, unit = run_latency(system), "ms"
+    elif workload.startswith("threads-"):
+        if system == "torch":
+            raise SystemExit("threads: measured for the Keras API only")
+        try:
+            value, unit = run_threads(system, int(workload.split("-")[1])), "samples/s"
+        except Exception as error:  # Keras on JAX raises a TypeError with 8 threads: report it, not crash
+            return {"system": system, "workload": workload, "value": float("nan"), "unit": "samples/s", "peak_rss_mb": 0.0, "error": f"{type(error).__name__}: {error}"}
     elif system == "torch":
         import torch
 
