@@ -7,20 +7,32 @@ import math
 import numpy as np
 
 
-def as_input_array(x, dtype: str, what: str = "x") -> np.ndarray:
-    """Return `x` as an array of `dtype`, casting integer and boolean input once.
+def as_input_array(x, what: str = "x") -> np.ndarray:
+    """Return `x` as a numeric array without copying it (casting happens batch by batch).
 
     Raises:
         TypeError: when `x` is not numeric.
     """
     if x is None:
         raise ValueError(f"{what} is required. Received: {what}=None")
-    array = np.asarray(x)
+    array = x if isinstance(x, np.ndarray) else np.asarray(x)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{what} must be numeric. Received an array of dtype {array.dtype}.")
     if array.ndim == 0:
         raise ValueError(f"{what} must have a batch axis. Received a scalar.")
-    return array if array.dtype == dtype else array.astype(dtype)
+    return array
+
+
+def check_finite(array: np.ndarray, what: str, chunk_values: int = 1 << 22) -> None:
+    """Raise if `array` holds NaN or infinity; scans in chunks so memory stays bounded."""
+    if array.dtype.kind != "f" or array.size == 0:
+        return
+    rows = max(1, chunk_values // max(1, array[0].size))
+    for start in range(0, len(array), rows):
+        chunk = array[start : start + rows]
+        if not np.isfinite(chunk).all():
+            bad = start + int(np.flatnonzero(~np.isfinite(chunk).reshape(len(chunk), -1).all(axis=1))[0])
+            raise ValueError(f"{what} contains NaN or infinity (first at sample {bad}). Clean the data before training.")
 
 
 def as_target_array(y, what: str = "y") -> np.ndarray:

@@ -126,9 +126,14 @@ class Sequential(Trainer):
                 shape = layer.compute_output_shape(shape)
             self.built = True
 
-    def _prepare_input(self, x) -> np.ndarray:
-        """Convert `x` to the model's dtype, build from it if needed, and check its shape."""
-        x = data_utils.as_input_array(x, self.input_dtype)
+    def _prepare_input(self, x, cast: bool = True) -> np.ndarray:
+        """Check `x` against the model's input, building the model from it if needed.
+
+        With `cast`, `x` is also converted to the model's dtype (for one batch); the
+        batch loops pass `cast=False` and convert each batch, so a big float64 or
+        integer array is never copied whole.
+        """
+        x = data_utils.as_input_array(x)
         if not self._layers:
             raise ValueError(f"Sequential model '{self.name}' has no layers; add some before using it.")
         if not self.built:
@@ -140,7 +145,7 @@ class Sequential(Trainer):
                 f"Input to model '{self.name}' does not match its first layer '{first.name}' "
                 f"({type(first).__name__}): expected shape {expected}, received {x.shape}."
             )
-        return x
+        return x.astype(self.input_dtype, copy=False) if cast else x
 
     # ----------------------------------------------------------------- compute
     def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:

@@ -13,6 +13,8 @@ callbacks. One training step is:
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
 
 import numpy as np
@@ -147,19 +149,30 @@ class Trainer:
         loss_value = self._loss_fn(y, y_pred, sample_weight) * self._loss_weight
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
-    def _prepare_xy(self, x, y, sample_weight=None, class_weight=None):
-        """Check and convert one (x, y, sample_weight) triple; build the model from x if needed."""
-        x = self._prepare_input(x)
+    def _prepare_xy(self, x, y, sample_weight=None, class_weight=None, what="x"):
+        """Check one (x, y, sample_weight) triple fully, before anything changes; build the model from x if needed."""
+        x = self._prepare_input(x, cast=False)
         if y is None:
             raise ValueError("y is required: the targets of x. Received: y=None")
         y = data_utils.as_target_array(y)
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        data_utils.check_same_length(x=x, y=y, sample_weight=sample_weight)
+            if sample_weight.ndim == 0 or (sample_weight.ndim > 1 and sample_weight.shape[1:] != (1,)):
+                raise ValueError(f"sample_weight must have shape (samples,). Received shape {sample_weight.shape}.")
+        data_utils.check_same_length(**{what: x, what.replace("x", "y"): y, "sample_weight": sample_weight})
+        data_utils.check_finite(x, what)
+        data_utils.check_finite(y, what.replace("x", "y"))
+        if sample_weight is not None:
+            data_utils.check_finite(sample_weight, "sample_weight")
+        check_targets(self._loss_fn, y, self.compute_output_shape((None, *x.shape[1:])), what.replace("x", "y"))
         if class_weight is not None:
             weights = data_utils.class_weights_to_sample_weights(y, class_weight)
             sample_weight = weights if sample_weight is None else sample_weight * weights
         return x, y, sample_weight
+
+    def _batch(self, x: np.ndarray, rows) -> np.ndarray:
+        """Rows of `x` in the model's dtype: a cast of one batch, never of the whole array."""
+        return x[rows].astype(self.input_dtype, copy=False)
 
     # --------------------------------------------------------------------- fit
     def fit(
@@ -217,7 +230,7 @@ class Trainer:
         val = None
         if validation_data is not None:
             x_val, y_val, sw_val = data_utils.unpack_validation_data(validation_data)
-            val = self._prepare_xy(x_val, y_val, sw_val)
+            val = self._prepare_xy(x_val, y_val, sw_val, what="x_val")
         elif validation_split:
             (x, y, sample_weight), val = data_utils.split_validation((x, y, sample_weight), validation_split)
         if not self._fit_lock.acquire(blocking=False):
@@ -239,29 +252,38 @@ class Trainer:
         self.stop_training = False
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
         self._initial_epoch = None
-        callback_list.on_train_begin()
-        if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
-            initial_epoch = self._initial_epoch
         epoch_logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            callback_list.on_epoch_begin(epoch)
-            order = global_rng().permutation(n) if shuffle else None
-            for step, rows in enumerate(slices):
-                callback_list.on_train_batch_begin(step)
-                index = rows if order is None else order[rows]
-                self._train_step(x[index], y[index], None if sample_weight is None else sample_weight[index])
-                callback_list.on_train_batch_end(step, self._logs())
-                if self.stop_training:
-                    break
-            epoch_logs = self._logs()
-            if val is not None and _should_validate(epoch, validation_freq):
-                val_logs = self._evaluate_arrays(*val, val_batch_size, callback_list)
-                epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
-            callback_list.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
+        callback_list.on_train_begin()
+        try:
+            with _deferred_keyboard_interrupt() as interrupted:
+                if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
+                    initial_epoch = self._initial_epoch
+                for epoch in range(initial_epoch, epochs):
+                    self.reset_metrics()
+                    callback_list.on_epoch_begin(epoch)
+                    order = global_rng().permutation(n) if shuffle else None
+                    for step, rows in enumerate(slices):
+                        callback_list.on_train_batch_begin(step)
+                        index = rows if order is None else order[rows]
+                        self._train_step(self._batch(x, index), y[index], None if sample_weight is None else sample_weight[index])
+                        if interrupted.is_set():  # Ctrl-C waits for the step to finish: weights stay whole
+                            raise KeyboardInterrupt
+                        callback_list.on_train_batch_end(step, self._logs())
+                        if self.stop_training:
+                            break
+                    epoch_logs = self._logs()
+                    if val is not None and _should_validate(epoch, validation_freq):
+                        val_logs = self._evaluate_arrays(*val, val_batch_size, callback_list)
+                        epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                    epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
+                    callback_list.on_epoch_end(epoch, epoch_logs)
+                    if self.stop_training:
+                        break
+        except BaseException:
+            # An error from a callback, or Ctrl-C: callbacks still close what they opened
+            # (files, progress bars), then the error goes on to the caller.
+            callback_list.on_train_end(epoch_logs)
+            raise
         callback_list.on_train_end(epoch_logs)
         return self.history
 
@@ -287,7 +309,7 @@ class Trainer:
         callback_list.on_test_begin()
         for step, rows in enumerate(data_utils.batch_slices(len(x), batch_size)):
             callback_list.on_test_batch_begin(step)
-            self._test_step(x[rows], y[rows], None if sample_weight is None else sample_weight[rows])
+            self._test_step(self._batch(x, rows), y[rows], None if sample_weight is None else sample_weight[rows])
             callback_list.on_test_batch_end(step, self._logs())
         logs = self._logs()
         callback_list.on_test_end(logs)
@@ -305,7 +327,7 @@ class Trainer:
         """
         batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.resolve_verbose(verbose)
-        x = self._prepare_input(x)
+        x = self._prepare_input(x, cast=False)
         slices = data_utils.batch_slices(len(x), batch_size)
         callback_list = None
         if verbose or callbacks:
@@ -315,7 +337,7 @@ class Trainer:
         for step, rows in enumerate(slices):
             if callback_list is not None:
                 callback_list.on_predict_batch_begin(step)
-            batch_out = self._forward(x[rows], training=False)
+            batch_out = self._forward(self._batch(x, rows), training=False)
             if outputs is None:
                 outputs = np.empty((len(x), *batch_out.shape[1:]), dtype=batch_out.dtype)
             outputs[rows] = batch_out
@@ -339,7 +361,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
-        self._train_step(x, y, sample_weight)
+        self._train_step(self._batch(x, slice(None)), y, sample_weight)
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 
@@ -347,7 +369,7 @@ class Trainer:
         """Return the loss and metrics of one batch (accumulating until `reset_metrics()`, as Keras 3)."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
-        self._test_step(x, y, sample_weight)
+        self._test_step(self._batch(x, slice(None)), y, sample_weight)
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 
@@ -377,3 +399,65 @@ def _as_list(value, name: str) -> list:
     if isinstance(value, dict):
         raise ValueError(f"{name} as a dict is for multi-output models; give a list for a Sequential model.")
     return [value]
+
+
+def check_targets(loss, y: np.ndarray, output_shape: tuple, what: str = "y") -> None:
+    """Refuse targets that cannot go with the model's output under `loss`, naming both shapes."""
+    from minikeras import losses
+
+    if loss is None:
+        return
+    name = type(loss).__name__
+    if isinstance(loss, losses.SparseCategoricalCrossentropy):
+        classes = output_shape[-1]
+        labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
+        if labels.shape[1:] != tuple(output_shape[1:-1]):
+            raise ValueError(
+                f"{name} expects integer labels of shape (samples,) or (samples, 1) for outputs of shape {output_shape}. "
+                f"Received {what} of shape {y.shape}."
+            )
+        if labels.size and (labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))):
+            raise ValueError(f"{name} expects integer class labels; {what} holds non-integer values.")
+        if labels.size and classes is not None and (labels.min() < 0 or labels.max() >= classes):
+            raise ValueError(
+                f"{name}: labels must be in [0, {classes}) for a model with {classes} outputs. "
+                f"Received {what} from {labels.min():g} to {labels.max():g}."
+            )
+        return
+    if isinstance(loss, (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.MeanSquaredError, losses.MeanAbsoluteError)):
+        target_shape = tuple(y.shape[1:])
+        expected = tuple(output_shape[1:])
+        if target_shape == expected or (expected[-1:] == (1,) and target_shape == expected[:-1]):
+            return
+        hint = " One-hot encode the labels (minikeras.utils.to_categorical) or use sparse_categorical_crossentropy." if isinstance(loss, losses.CategoricalCrossentropy) and y.ndim == 1 else ""
+        raise ValueError(
+            f"{name}: {what} has shape {y.shape}, but the model's output has shape {output_shape}; "
+            f"each target must have shape {expected}.{hint}"
+        )
+
+
+@contextlib.contextmanager
+def _deferred_keyboard_interrupt():
+    """Within the block, a first Ctrl-C only sets the yielded event (the loop stops at the next
+    step boundary); a second one interrupts at once. Outside the main thread, signals cannot be
+    caught and the event simply stays unset."""
+    interrupted = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    if previous is signal.SIG_IGN:  # the program ignores Ctrl-C: leave it so
+        yield interrupted
+        return
+
+    def handler(signum, frame):
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        interrupted.set()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield interrupted
+    finally:
+        signal.signal(signal.SIGINT, previous)
