@@ -1,15 +1,29 @@
 """Optimizers: each updates (param, grad) pairs in place and keeps per-parameter slots."""
 
+from minikeras.optimizers import schedules
+from minikeras.optimizers.adadelta import Adadelta
+from minikeras.optimizers.adagrad import Adagrad
+from minikeras.optimizers.adam import Adam, AdamW
 from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.nadam import Nadam
 from minikeras.optimizers.rmsprop import RMSprop
 from minikeras.optimizers.sgd import SGD
 from minikeras.saving import registry
 
-ALL_OPTIMIZERS: dict[str, type] = {"sgd": SGD, "rmsprop": RMSprop, "SGD": SGD, "RMSprop": RMSprop}
+ALL_OPTIMIZERS: dict[str, type] = {
+    "sgd": SGD,
+    "rmsprop": RMSprop,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "adadelta": Adadelta,
+    "nadam": Nadam,
+}
+ALL_OPTIMIZERS.update({cls.__name__: cls for cls in list(ALL_OPTIMIZERS.values())})
 
 
 def get(identifier) -> Optimizer:
-    """Return an optimizer for a name (`"sgd"`), a config dict or an Optimizer instance."""
+    """Return an optimizer for a name (`"adam"`), a config dict or an Optimizer instance."""
     return registry.resolve(identifier, ALL_OPTIMIZERS, "optimizer", Optimizer)
 
 
@@ -18,4 +32,4 @@ def serialize(optimizer: Optimizer) -> dict:
     return registry.serialize(optimizer, "keras.optimizers")
 
 
-__all__ = ["Optimizer", "RMSprop", "SGD", "get", "serialize"]
+__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Nadam", "Optimizer", "RMSprop", "SGD", "get", "schedules", "serialize"]

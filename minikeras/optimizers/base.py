@@ -34,8 +34,8 @@ class Optimizer:
         global_clipnorm: clip all gradients together to this global L2 norm.
         name: the optimizer's name.
 
-    Subclasses implement `build_slots(param)` (create the slots for one
-    parameter with `add_slot`) and `update_step(param, grad, learning_rate)`.
+    Subclasses list their per-parameter state in `slot_groups` and implement
+    `update_step(param, grad, learning_rate)`.
     """
 
     default_name = "optimizer"
@@ -68,6 +68,8 @@ class Optimizer:
         self._learning_rate = None
         self.learning_rate = learning_rate
         self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
+        # Optimizer-wide state arrays (not per parameter), saved after the slots.
+        self._extra_state: dict[str, np.ndarray] = {}
 
     # ----------------------------------------------------------- learning rate
     @property
@@ -91,55 +93,57 @@ class Optimizer:
         self._learning_rate = value
 
     # ------------------------------------------------------------------- slots
-    def add_slot(self, param: np.ndarray, name: str) -> np.ndarray:
-        """Create a zero-filled state array shaped like `param`, stored under `name`."""
-        _, slots = self._slots.setdefault(id(param), (param, {}))
-        slots[name] = np.zeros_like(param)
-        return slots[name]
+    # Each subclass lists its per-parameter state as groups of slot names. Keras creates a
+    # group for every parameter in turn (Adam: kernel momentum, kernel velocity, bias
+    # momentum, ...), group after group; `variables` follows that order so files match.
+    slot_groups: tuple[tuple[str, ...], ...] = ()
+
+    def slot_initial_value(self, name: str) -> float:
+        """The value a new slot starts at (0 unless the optimizer says otherwise)."""
+        return 0.0
 
     def slot(self, param: np.ndarray, name: str) -> np.ndarray:
         """Return the state array `name` of `param`."""
         return self._slots[id(param)][1][name]
 
     def build(self, params) -> None:
-        """Create the slots of `params` in this order (the order they are saved in)."""
+        """Create the slots of `params` (new ones only), in this order: the order they are saved in."""
         for param in params:
             if id(param) not in self._slots:
-                self._slots[id(param)] = (param, {})
-                self.build_slots(param)
+                slots = {
+                    name: np.full_like(param, self.slot_initial_value(name))
+                    for group in self.active_slot_groups()
+                    for name in group
+                }
+                self._slots[id(param)] = (param, slots)
 
-    def build_slots(self, param: np.ndarray) -> None:
-        """Create the slots one parameter needs; none by default."""
+    def active_slot_groups(self) -> list[tuple[str, ...]]:
+        """The slot groups this configuration uses (SGD without momentum: none)."""
+        return list(self.slot_groups)
 
-    def _slot_names(self) -> list[str]:
-        names: list[str] = []
-        for _, slots in self._slots.values():
-            names.extend(name for name in slots if name not in names)
-        return names
-
-    @property
-    def variables(self) -> list[np.ndarray]:
-        """The state in Keras's order: step count, learning rate (unless a schedule), then
-        each kind of slot for every parameter in turn (SGD: all momentums; RMSprop: all
-        velocities, then all momentums...). These are what a model file stores.
-        """
-        state = [np.asarray(self.iterations, dtype=np.int32)]
+    def _ordered_state(self):
+        """(name, array) pairs of the whole state in Keras's order."""
+        state = [("iteration", np.asarray(self.iterations, dtype=np.int32))]
         if not callable(self._learning_rate):
-            state.append(np.asarray(self._learning_rate, dtype=np.float32))
-        for name in self._slot_names():
-            state.extend(slots[name] for _, slots in self._slots.values() if name in slots)
+            state.append(("learning_rate", np.asarray(self._learning_rate, dtype=np.float32)))
+        for group in self.active_slot_groups():
+            for index, (_, slots) in enumerate(self._slots.values()):
+                state.extend((f"{name}_{index}", slots[name]) for name in group)
+        state.extend(self._extra_state.items())
         return state
 
     @property
+    def variables(self) -> list[np.ndarray]:
+        """The state in Keras's order: step count, learning rate (unless a schedule), the slots
+        group by group, then any optimizer-wide state (Nadam's momentum product).
+        These are what a model file stores.
+        """
+        return [value for _, value in self._ordered_state()]
+
+    @property
     def variable_names(self) -> list[str]:
-        """Names for `variables`, in Keras's style (`sgd/iteration`, `sgd/momentum_0`, ...)."""
-        names = [f"{self.name}/iteration"]
-        if not callable(self._learning_rate):
-            names.append(f"{self.name}/learning_rate")
-        for name in self._slot_names():
-            count = sum(name in slots for _, slots in self._slots.values())
-            names.extend(f"{self.name}/{name}_{i}" for i in range(count))
-        return names
+        """Names for `variables` (`adam/iteration`, `adam/momentum_0`, ...)."""
+        return [f"{self.name}/{name}" for name, _ in self._ordered_state()]
 
     def set_weights(self, values) -> None:
         """Restore the state from a list in `variables` order, checked fully before anything is set.
@@ -186,9 +190,13 @@ class Optimizer:
         if self.weight_decay:
             for param in params:
                 param -= param * (self.weight_decay * learning_rate)
+        self.prepare_step()
         for param, grad in zip(params, grads):
             self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
         self.iterations += 1
+
+    def prepare_step(self) -> None:
+        """Update optimizer-wide state once per step, before the parameters (Nadam's product)."""
 
     def apply_gradients(self, grads_and_vars) -> None:
         """Keras's spelling: `apply_gradients(zip(grads, params))`."""
@@ -213,9 +221,14 @@ class Optimizer:
     def get_config(self) -> dict:
         """Return the constructor arguments under Keras's names."""
         learning_rate = self._learning_rate
-        if callable(learning_rate) and hasattr(learning_rate, "get_config"):
+        if callable(learning_rate):
             from minikeras.saving import registry
 
+            if not hasattr(learning_rate, "get_config"):
+                raise ValueError(
+                    f"Optimizer '{self.name}' has a learning rate function without get_config(); it cannot be "
+                    "written to a file. Use a minikeras.optimizers.schedules class or give it get_config()."
+                )
             learning_rate = registry.serialize(learning_rate, "keras.optimizers.schedules")
         return {
             "name": self.name,
@@ -229,6 +242,11 @@ class Optimizer:
 
     @classmethod
     def from_config(cls, config: dict):
+        config = dict(config)
+        if isinstance(config.get("learning_rate"), dict):
+            from minikeras.optimizers import schedules
+
+            config["learning_rate"] = schedules.get(config["learning_rate"])
         return cls(**config)
 
 

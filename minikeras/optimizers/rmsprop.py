@@ -23,7 +23,7 @@ class RMSprop(Optimizer):
         centered: subtract the squared mean gradient (default False).
     """
 
-    default_name = "rmsprop"
+    default_name = "rm_sprop"  # what Keras 3 calls it
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)
@@ -36,12 +36,10 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
         self.centered = bool(centered)
 
-    def build_slots(self, param):
-        self.add_slot(param, "velocity")
-        if self.momentum > 0:
-            self.add_slot(param, "momentum")
-        if self.centered:
-            self.add_slot(param, "average_gradient")
+    slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
+
+    def active_slot_groups(self):
+        return [("velocity",)] + [("momentum",)] * (self.momentum > 0) + [("average_gradient",)] * self.centered
 
     def update_step(self, param, grad, learning_rate):
         velocity = self.slot(param, "velocity")

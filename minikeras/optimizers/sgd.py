@@ -32,9 +32,10 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
 
-    def build_slots(self, param):
-        if self.momentum != 0:
-            self.add_slot(param, "momentum")
+    slot_groups = (("momentum",),)
+
+    def active_slot_groups(self):
+        return list(self.slot_groups) if self.momentum != 0 else []
 
     def update_step(self, param, grad, learning_rate):
         if self.momentum == 0:

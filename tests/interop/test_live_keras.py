@@ -90,3 +90,28 @@ def test_a_keras_model_saved_now_loads_in_minikeras(tmp_path):
     mine = minikeras.models.load_model(tmp_path / "k.keras")
     np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), atol=1e-5)
     assert isinstance(mine.optimizer, minikeras.optimizers.RMSprop)
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda: minikeras.optimizers.Adam(0.01, amsgrad=True),
+        lambda: minikeras.optimizers.AdamW(0.01),
+        lambda: minikeras.optimizers.Nadam(0.01),
+        lambda: minikeras.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
+        lambda: minikeras.optimizers.Adagrad(0.05),
+        lambda: minikeras.optimizers.Adadelta(1.0),
+    ],
+    ids=["adam_amsgrad", "adamw", "nadam", "rmsprop_centered", "adagrad", "adadelta"],
+)
+def test_keras_continues_every_optimizer_from_its_saved_state(tmp_path, make_optimizer):
+    model = minikeras_model()
+    model.compile(optimizer=make_optimizer(), loss="categorical_crossentropy")
+    x, y = data()
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    model.save(tmp_path / "m.keras")
+    theirs = keras.models.load_model(tmp_path / "m.keras")
+    model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    theirs.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for mine, their in zip(model.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, np.asarray(their), atol=1e-5)

@@ -14,6 +14,12 @@ OPTIMIZERS = {
     "sgd_nesterov": lambda: optimizers.SGD(0.05, momentum=0.8, nesterov=True, clipnorm=1.0),
     "rmsprop": lambda: optimizers.RMSprop(),
     "rmsprop_centered_momentum": lambda: optimizers.RMSprop(0.01, rho=0.8, momentum=0.5, centered=True),
+    "adam_amsgrad": lambda: optimizers.Adam(0.01, amsgrad=True),
+    "adamw": lambda: optimizers.AdamW(0.01, weight_decay=0.01),
+    "adagrad": lambda: optimizers.Adagrad(0.05),
+    "adadelta": lambda: optimizers.Adadelta(1.0),
+    "nadam": lambda: optimizers.Nadam(0.01),
+    "adam_schedule": lambda: optimizers.Adam(optimizers.schedules.CosineDecay(0.0, 10, warmup_target=0.01, warmup_steps=3)),
 }
 
 

@@ -1,0 +1,41 @@
+"""Adadelta: step sizes from running averages of squared gradients and squared updates."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.optimizers.base import Optimizer
+
+
+class Adadelta(Optimizer):
+    """Adadelta, updating as Keras does.
+
+    `A = rho A + (1 - rho) g^2`; `d = -sqrt(D + eps) / sqrt(A + eps) * g`;
+    `D = rho D + (1 - rho) d^2`; `w = w + lr * d`.
+
+    Args:
+        learning_rate: float or schedule (default 0.001, as Keras).
+        rho: decay of the running averages (default 0.95).
+        epsilon: added inside the square roots (default 1e-7).
+    """
+
+    default_name = "adadelta"
+    slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.rho = float(rho)
+        self.epsilon = float(epsilon)
+
+    def update_step(self, param, grad, learning_rate):
+        accumulated_grad = self.slot(param, "accumulated_grad")
+        accumulated_delta = self.slot(param, "accumulated_delta_var")
+        accumulated_grad *= self.rho
+        accumulated_grad += (1 - self.rho) * np.square(grad)
+        delta = -np.sqrt(accumulated_delta + self.epsilon) * grad / np.sqrt(accumulated_grad + self.epsilon)
+        accumulated_delta *= self.rho
+        accumulated_delta += (1 - self.rho) * np.square(delta)
+        param += learning_rate * delta
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

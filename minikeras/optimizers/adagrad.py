@@ -1,0 +1,38 @@
+"""Adagrad: per-weight learning rates that shrink with the sum of squared gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.optimizers.base import Optimizer
+
+
+class Adagrad(Optimizer):
+    """Adagrad, updating as Keras does: `a = a + g^2`, `w = w - lr * g / sqrt(a + epsilon)`.
+
+    Args:
+        learning_rate: float or schedule (default 0.001).
+        initial_accumulator_value: the start of `a` (default 0.1).
+        epsilon: added inside the square root (default 1e-7).
+    """
+
+    default_name = "adagrad"
+    slot_groups = (("accumulator",),)
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        if initial_accumulator_value < 0:
+            raise ValueError(f"initial_accumulator_value must be >= 0. Received: {initial_accumulator_value}")
+        self.initial_accumulator_value = float(initial_accumulator_value)
+        self.epsilon = float(epsilon)
+
+    def slot_initial_value(self, name):
+        return self.initial_accumulator_value
+
+    def update_step(self, param, grad, learning_rate):
+        accumulator = self.slot(param, "accumulator")
+        accumulator += np.square(grad)
+        param -= learning_rate * grad / np.sqrt(accumulator + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
