@@ -20,6 +20,7 @@ from minikeras import (  # noqa: E402  (the version must be set before submodule
     models,
     ops,
     optimizers,
+    regularizers,
     saving,
     utils,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "models",
     "ops",
     "optimizers",
+    "regularizers",
     "saving",
     "utils",
 ]

@@ -205,6 +205,34 @@ HeUniform = _variance_scaling_preset("HeUniform", 2.0, "fan_in", "uniform", "Uni
 LecunNormal = _variance_scaling_preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(1 / fan_in).")
 LecunUniform = _variance_scaling_preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform on +-sqrt(3 / fan_in).")
 
+class Orthogonal(RandomInitializer):
+    """A (semi-)orthogonal matrix times `gain`, as Keras makes it.
+
+    The shape is read as (rows = product of all but the last axis, cols = last
+    axis); the Q of a QR decomposition of a normal matrix, with its column signs
+    fixed by R's diagonal, is transposed when rows < cols and reshaped back.
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None):
+        super().__init__(seed)
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        normal = make_rng(self.seed).normal(size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(normal)
+        q *= np.sign(np.diag(r))
+        if rows < cols:
+            q = q.T
+        return (self.gain * q.reshape(shape)).astype(_config.standardize_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
 ALL_INITIALIZERS: dict[str, type] = {
     "zeros": Zeros,
     "ones": Ones,
@@ -219,6 +247,7 @@ ALL_INITIALIZERS: dict[str, type] = {
     "he_uniform": HeUniform,
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
+    "orthogonal": Orthogonal,
 }
 ALL_INITIALIZERS.update({cls.__name__: cls for cls in list(ALL_INITIALIZERS.values())})
 

@@ -31,7 +31,7 @@ import threading
 import numpy as np
 
 from minikeras import config as _config
-from minikeras import initializers
+from minikeras import initializers, regularizers
 from minikeras.utils.naming import to_snake_case, unique_name
 
 # While a model file is loaded, the number of weight values its layers may still create:
@@ -69,7 +69,7 @@ class Layer:
     input_ndim: int | None = None
     min_ndim: int = 2
 
-    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, **kwargs):
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
@@ -87,12 +87,15 @@ class Layer:
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
         self._input_shape_arg = None if input_shape is None else _as_shape(input_shape, "input_shape", self.name)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._regularizers: dict = {}
 
     # ----------------------------------------------------------------- weights
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None) -> np.ndarray:
+    def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None, regularizer=None) -> np.ndarray:
         """Create a weight of `shape`, register it under `name` and return it.
 
-        Weights are returned by `get_weights()` in the order they were added.
+        Weights are returned by `get_weights()` in the order they were added. A
+        `regularizer`'s penalty on this weight is added to the training loss.
         """
         if name in self._params:
             raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
@@ -112,7 +115,20 @@ class Layer:
         value = np.ascontiguousarray(value, dtype=dtype or self.dtype)
         self._params[name] = value
         self._trainable_params[name] = bool(trainable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularizers[name] = regularizer
         return value
+
+    def regularization_penalty(self) -> float:
+        """Sum of the weight regularizers' penalties (what Keras's `layer.losses` holds for weights)."""
+        return float(sum(regularizer(self._params[name]) for name, regularizer in self._regularizers.items()))
+
+    def add_regularization_gradients(self) -> None:
+        """Add each weight regularizer's gradient to the gradient `backward` stored for that weight."""
+        for name, regularizer in self._regularizers.items():
+            if name in self.grads:
+                self.grads[name] = self.grads[name] + regularizer.gradient(self._params[name])
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -262,6 +278,8 @@ class Layer:
     def get_config(self) -> dict:
         """Return the constructor arguments under Keras's names."""
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._input_shape_arg is not None:
             config["batch_input_shape"] = (None, *self._input_shape_arg)
         return config

@@ -148,17 +148,39 @@ class Sequential(Trainer):
         return x.astype(self.input_dtype, copy=False) if cast else x
 
     # ----------------------------------------------------------------- compute
-    def _forward(self, x: np.ndarray, training: bool) -> np.ndarray:
-        for layer in self._layers:
+    def _forward(self, x: np.ndarray, training: bool, activity: dict | None = None) -> np.ndarray:
+        """Run every layer. With `activity` (a dict), the outputs of layers that have an
+        activity regularizer are kept in it by layer index, for the penalty and its gradient."""
+        for index, layer in enumerate(self._layers):
             x = layer.forward(x, training=training)
+            if activity is not None and layer.activity_regularizer is not None:
+                activity[index] = x
         return x
 
-    def _backward(self, grad: np.ndarray) -> None:
+    def _backward(self, grad: np.ndarray, activity: dict | None = None) -> None:
         # The first layer's input is the data: its gradient is never needed, and it is the
         # most expensive one to compute (col2im over the full-size input).
-        for layer in reversed(self._layers[1:]):
-            grad = layer.backward(grad)
-        self._layers[0].backward_without_input_gradient(grad)
+        for index in range(len(self._layers) - 1, -1, -1):
+            layer = self._layers[index]
+            if activity and index in activity:  # the activity penalty, divided by the batch, as Keras 3
+                output = activity[index]
+                grad = grad + layer.activity_regularizer.gradient(output) / len(output)
+            if index:
+                grad = layer.backward(grad)
+            else:
+                layer.backward_without_input_gradient(grad)
+
+    def _regularization_penalty(self, activity: dict | None = None) -> float:
+        """Weight penalties of every layer plus the activity penalties of this batch."""
+        penalty = sum(layer.regularization_penalty() for layer in self._layers if layer._regularizers)
+        for index, output in (activity or {}).items():
+            penalty += self._layers[index].activity_regularizer(output) / len(output)
+        return float(penalty)
+
+    @property
+    def losses(self) -> list[float]:
+        """The current weight-regularization penalties, one per regularized weight (Keras's `model.losses`)."""
+        return [regularizer(layer._params[name]) for layer in self._layers for name, regularizer in layer._regularizers.items()]
 
     def _param_grad_pairs(self) -> list:
         return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []

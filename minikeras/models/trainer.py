@@ -135,18 +135,33 @@ class Trainer:
         return {metric.name: float(metric.result()) for metric in self.metrics}
 
     # ------------------------------------------------------------ batch steps
+    def _regularized(self) -> tuple[bool, bool]:
+        """(any weight regularizer, any activity regularizer) in the model."""
+        return any(layer._regularizers for layer in self.layers), any(layer.activity_regularizer is not None for layer in self.layers)
+
     def _train_step(self, x, y, sample_weight):
-        y_pred = self._forward(x, training=True)
+        weights_regularized, activity_regularized = self._regularized()
+        activity = {} if activity_regularized else None
+        y_pred = self._forward(x, training=True, activity=activity)
         loss_value, grad = self._loss_fn.value_and_gradient(y, y_pred, sample_weight)
         if self._loss_weight != 1.0:
             loss_value, grad = loss_value * self._loss_weight, grad * self._loss_weight
-        self._backward(grad)
+        if weights_regularized or activity_regularized:  # penalties enter the loss, as in Keras
+            loss_value = loss_value + self._regularization_penalty(activity)
+        self._backward(grad, activity)
+        if weights_regularized:
+            for layer in self.layers:
+                layer.add_regularization_gradients()
         self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _test_step(self, x, y, sample_weight):
-        y_pred = self._forward(x, training=False)
+        weights_regularized, activity_regularized = self._regularized()
+        activity = {} if activity_regularized else None
+        y_pred = self._forward(x, training=False, activity=activity)
         loss_value = self._loss_fn(y, y_pred, sample_weight) * self._loss_weight
+        if weights_regularized or activity_regularized:
+            loss_value = loss_value + self._regularization_penalty(activity)
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _prepare_xy(self, x, y, sample_weight=None, class_weight=None, what="x"):
@@ -353,7 +368,7 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """Run one gradient step on one batch.
 
-        Metrics accumulate across calls until `reset_metrics()`, as in Keras 3.
+        The metrics are reset first, as Keras 3 does: the figures are this batch's.
 
         Returns:
             The running loss (float), or `[loss, metrics...]`, or a dict with `return_dict=True`.
@@ -361,14 +376,16 @@ class Trainer:
         self._require_compiled("train_on_batch")
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+        self.reset_metrics()
         self._train_step(self._batch(x, slice(None)), y, sample_weight)
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Return the loss and metrics of one batch (accumulating until `reset_metrics()`, as Keras 3)."""
+        """Return the loss and metrics of one batch (the metrics are reset first, as Keras 3 does)."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
+        self.reset_metrics()
         self._test_step(self._batch(x, slice(None)), y, sample_weight)
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)

@@ -1,0 +1,72 @@
+"""Initializers by name, with Keras's fan rules and seeds."""
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import initializers
+
+SHAPE = (3, 3, 40, 60)  # a conv kernel: fan_in = 360, fan_out = 540
+FAN_IN, FAN_OUT = 360, 540
+
+EXPECTED_STD = {
+    "he_normal": np.sqrt(2 / FAN_IN),
+    "he_uniform": np.sqrt(2 / FAN_IN),
+    "glorot_normal": np.sqrt(2 / (FAN_IN + FAN_OUT)),
+    "glorot_uniform": np.sqrt(2 / (FAN_IN + FAN_OUT)),
+    "lecun_normal": np.sqrt(1 / FAN_IN),
+    "lecun_uniform": np.sqrt(1 / FAN_IN),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_STD))
+def test_variance_scaling_family_has_the_keras_spread(name):
+    values = initializers.get(name)(SHAPE)
+    assert values.dtype == np.float32
+    assert values.std() == pytest.approx(EXPECTED_STD[name], rel=0.05)
+    assert abs(values.mean()) < 0.01
+    if name.endswith("uniform"):
+        assert np.abs(values).max() <= np.sqrt(3) * EXPECTED_STD[name] + 1e-6
+    else:  # truncated at two standard deviations of the untruncated normal
+        assert np.abs(values).max() <= 2 * EXPECTED_STD[name] / 0.87962566103423978 + 1e-6
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, check",
+    [
+        ("random_normal", {"mean": 1.0, "stddev": 0.5}, lambda v: abs(v.mean() - 1) < 0.02 and abs(v.std() - 0.5) < 0.02),
+        ("random_uniform", {"minval": -2.0, "maxval": 3.0}, lambda v: v.min() >= -2 and v.max() < 3 and abs(v.mean() - 0.5) < 0.05),
+        ("truncated_normal", {"stddev": 0.3}, lambda v: np.abs(v).max() <= 0.6 + 1e-6),
+        ("constant", {"value": 0.7}, lambda v: np.all(v == np.float32(0.7))),
+        ("ones", {}, lambda v: np.all(v == 1)),
+        ("zeros", {}, lambda v: np.all(v == 0)),
+    ],
+)
+def test_simple_initializers(name, kwargs, check):
+    initializer = initializers.get({"class_name": name, "config": kwargs}) if kwargs else initializers.get(name)
+    assert check(initializer((200, 100)))
+
+
+@pytest.mark.parametrize("shape", [(30, 30), (50, 20), (20, 50), (3, 3, 4, 12)])
+def test_orthogonal_is_orthogonal(shape):
+    values = initializers.Orthogonal(gain=2.0, seed=1)(shape).astype(np.float64)
+    matrix = values.reshape(-1, shape[-1])
+    gram = matrix.T @ matrix if matrix.shape[0] >= matrix.shape[1] else matrix @ matrix.T
+    np.testing.assert_allclose(gram, 4.0 * np.eye(len(gram)), atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["he_normal", "glorot_uniform", "random_normal", "truncated_normal", "orthogonal"])
+def test_seeded_initializers_repeat_and_unseeded_ones_follow_set_random_seed(name):
+    seeded = initializers.get({"class_name": name, "config": {"seed": 7}})
+    np.testing.assert_array_equal(seeded((4, 5)), seeded((4, 5)))
+    keras.utils.set_random_seed(3)
+    first = initializers.get(name)((4, 5))
+    keras.utils.set_random_seed(3)
+    np.testing.assert_array_equal(first, initializers.get(name)((4, 5)))
+    assert initializers.get(name)((4, 5), dtype="float64").dtype == np.float64
+
+
+def test_config_round_trip_by_class_name():
+    initializer = initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="uniform", seed=3)
+    twin = initializers.get(initializers.serialize(initializer))
+    assert type(twin) is initializers.VarianceScaling and twin.get_config() == initializer.get_config()
