@@ -123,3 +123,32 @@ def _guarded(action):
         raise
     except (KeyError, RuntimeError, OSError, TypeError, AttributeError, IndexError, UnicodeDecodeError) as error:
         raise ModelFileError(f"The file is damaged or not a model file: {type(error).__name__}: {error}") from None
+
+
+def describe_file(filepath) -> dict:
+    """Return what a model file is, without building the model: its format and the versions it records."""
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No model file at {filepath!r}.")
+    if _is_zip(filepath):
+        info = {"format": "Keras 3 archive (.keras)"}
+        archive = keras_zip._Archive(filepath)
+        try:
+            if keras_zip.METADATA in archive.zip.namelist():
+                metadata = archive.json(keras_zip.METADATA)
+                if isinstance(metadata, dict):
+                    info.update({k: str(metadata[k]) for k in ("keras_version", "minikeras_version") if k in metadata})
+        finally:
+            archive.close()
+        return info
+    with open_h5(filepath) as f:
+        from minikeras.saving.h5_reading import read_text_attr
+
+        layout = "HDF5, Keras's legacy layout" if "model_config" in f.attrs else "HDF5 weights (.weights.h5)"
+        sealed = " with a minikeras SHA-256 seal" if checksum.verify(filepath) else ""
+        info = {"format": layout + sealed}
+        for key in ("keras_version", "minikeras_version", "backend"):
+            value = _guarded(lambda key=key: read_text_attr(f, key))
+            if value:
+                info[key] = value
+    return info

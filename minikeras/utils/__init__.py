@@ -8,6 +8,13 @@ from minikeras.utils.naming import clear_session
 from minikeras.utils.random import set_random_seed
 
 
+def plot_history(history, path=None, metrics=None, title=None):
+    """Draw loss and metric curves of a fit with matplotlib; see `minikeras.utils.plotting.plot_history`."""
+    from minikeras.utils.plotting import plot_history as _plot_history
+
+    return _plot_history(history, path=path, metrics=metrics, title=title)
+
+
 def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
     """Convert integer class labels to one-hot rows.
 
@@ -39,4 +46,4 @@ def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
     return one_hot
 
 
-__all__ = ["clear_session", "set_random_seed", "to_categorical"]
+__all__ = ["clear_session", "plot_history", "set_random_seed", "to_categorical"]
