@@ -24,7 +24,7 @@ from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
 from minikeras.models import data as data_utils
-from minikeras.utils.random import global_rng
+from minikeras.models import data_adapters
 
 # Keras compile() arguments that change nothing here (no graph, no device placement).
 _COMPILE_NO_OPS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
@@ -189,6 +189,27 @@ class Trainer:
         """Rows of `x` in the model's dtype: a cast of one batch, never of the whole array."""
         return x[rows].astype(self.input_dtype, copy=False)
 
+    def _cast(self, x: np.ndarray) -> np.ndarray:
+        return x.astype(self.input_dtype, copy=False)
+
+    def _check_batch(self, batch, step: int, where: str, class_weight=None, need_targets: bool = True):
+        """Validate one batch from a PyDataset or generator; errors name the step and the shapes."""
+        try:
+            x, y, sample_weight = data_adapters.unpack_batch(batch)
+            if need_targets:
+                if y is None:
+                    raise ValueError("it has no targets: yield (x, y) or (x, y, sample_weight)")
+                x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+            else:
+                x = self._prepare_input(x, cast=False)
+        except (ValueError, TypeError) as error:
+            raise type(error)(f"Batch {step} of {where}: {error}") from None
+        return self._cast(x), y, sample_weight
+
+    def _array_source(self, x, y, sample_weight, batch_size, shuffle, class_weight=None, what="x"):
+        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight, what=what)
+        return data_adapters.ArraySource(x, y, sample_weight, batch_size, shuffle, self._cast)
+
     # --------------------------------------------------------------------- fit
     def fit(
         self,
@@ -204,29 +225,41 @@ class Trainer:
         class_weight=None,
         sample_weight=None,
         initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
         validation_batch_size=None,
         validation_freq=1,
     ):
-        """Train the model for `epochs` passes over `(x, y)`.
+        """Train the model for `epochs` passes over the data.
 
         Args:
-            x: inputs, `(samples, ...)` matching the model's input shape.
+            x: inputs, `(samples, ...)` matching the model's input shape (a numpy
+                array, also memory-mapped); or a `PyDataset`, generator or iterator
+                yielding `(x, y)` or `(x, y, sample_weight)` batches (then `y`,
+                `sample_weight` and `batch_size` are not given).
             y: targets: one-hot rows, integer labels or values, per the loss.
-            batch_size: samples per gradient step (default 32); the last,
-                shorter batch is used too.
+            batch_size: samples per gradient step for arrays (default 32); the
+                last, shorter batch is used too.
             epochs: index of the epoch to stop after (with `initial_epoch`).
             verbose: "auto" or 1 (a progress bar per epoch), 2 (one line per
                 epoch), 0 (silent).
             callbacks: list of `Callback`s; a `History` is always added first.
-            validation_split: fraction of the data, taken from the end before
-                shuffling, held out for validation.
-            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight)`;
-                overrides `validation_split`.
-            shuffle: reshuffle the training samples each epoch.
+            validation_split: fraction of the array data, taken from the end
+                before shuffling, held out for validation.
+            validation_data: `(x_val, y_val)`, `(x_val, y_val, sample_weight)`,
+                or a PyDataset / generator of batches; overrides `validation_split`.
+            shuffle: arrays: a new sample order each epoch (True), the order of
+                batches only ("batch", also what True means for a memory-mapped
+                array), or none (False). A PyDataset: the order of its batches.
+                Ignored for generators.
             class_weight: `{class_index: weight}` multiplying each sample's loss.
             sample_weight: per-sample loss weights, `(samples,)`.
             initial_epoch: epoch to start from (to resume a run).
-            validation_batch_size: batch size of validation (default batch_size).
+            steps_per_epoch: batches per epoch. Default: all of the arrays or of
+                the PyDataset; for a generator, until it is exhausted (a
+                generator is consumed across epochs, as in Keras).
+            validation_steps: batches of a validation PyDataset or generator.
+            validation_batch_size: batch size of array validation data (default batch_size).
             validation_freq: validate every this many epochs (int), or at the
                 epochs (1-based) in a list.
 
@@ -235,37 +268,44 @@ class Trainer:
             each metric, "val_" versions) to a list with one value per epoch.
         """
         self._require_compiled("fit")
-        batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.resolve_verbose(verbose)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer. Received: epochs={epochs!r}")
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split}")
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
-        val = None
+        streamed = data_adapters.is_batch_source(x)
+        if streamed:
+            _refuse_with_batches(x, y=y, sample_weight=sample_weight, batch_size=batch_size, validation_split=validation_split)
+            source = data_adapters.make_source(x, steps_per_epoch, shuffle, "steps_per_epoch")
+            batch_size = data_utils.check_batch_size(validation_batch_size)
+        else:
+            batch_size = data_utils.check_batch_size(batch_size)
+            x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
+            if validation_split and validation_data is None:
+                (x, y, sample_weight), (x_val, y_val, sw_val) = data_utils.split_validation((x, y, sample_weight), validation_split)
+                validation_data = (x_val, y_val, sw_val)
+            source = data_adapters.ArraySource(x, y, sample_weight, batch_size, shuffle, self._cast)
+            if steps_per_epoch is not None:
+                source.steps = min(int(steps_per_epoch), source.steps)
+        val_source = None
         if validation_data is not None:
-            x_val, y_val, sw_val = data_utils.unpack_validation_data(validation_data)
-            val = self._prepare_xy(x_val, y_val, sw_val, what="x_val")
-        elif validation_split:
-            (x, y, sample_weight), val = data_utils.split_validation((x, y, sample_weight), validation_split)
+            if data_adapters.is_batch_source(validation_data):
+                val_source = data_adapters.make_source(validation_data, validation_steps, False, "validation_steps")
+            else:
+                x_val, y_val, sw_val = data_utils.unpack_validation_data(validation_data)
+                val_source = self._array_source(x_val, y_val, sw_val, validation_batch_size or batch_size, False, what="x_val")
         if not self._fit_lock.acquire(blocking=False):
             raise RuntimeError("fit() is already running on this model in another thread; one model trains one fit at a time.")
         try:
-            return self._fit_loop(
-                x, y, sample_weight, val, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch,
-                validation_batch_size or batch_size, validation_freq,
-            )
+            return self._fit_loop(source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq)
         finally:
             self._fit_lock.release()
 
-    def _fit_loop(self, x, y, sample_weight, val, batch_size, epochs, verbose, callbacks, shuffle, initial_epoch, val_batch_size, validation_freq):
-        n = len(x)
-        slices = data_utils.batch_slices(n, batch_size)
+    def _fit_loop(self, source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq):
         callback_list = CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=len(slices)
+            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=source.steps
         )
         self.stop_training = False
-        self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
         self._initial_epoch = None
         epoch_logs: dict = {}
         callback_list.on_train_begin()
@@ -273,26 +313,37 @@ class Trainer:
             with _deferred_keyboard_interrupt() as interrupted:
                 if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
                     initial_epoch = self._initial_epoch
+                optimizer_ready = False  # a model fed by a generator is built by its first batch
                 for epoch in range(initial_epoch, epochs):
                     self.reset_metrics()
                     callback_list.on_epoch_begin(epoch)
-                    order = global_rng().permutation(n) if shuffle else None
-                    for step, rows in enumerate(slices):
+                    steps_done = 0
+                    for step, batch in enumerate(source.epoch(epoch)):
+                        if source.steps is not None and step >= source.steps:
+                            break
                         callback_list.on_train_batch_begin(step)
-                        index = rows if order is None else order[rows]
-                        self._train_step(self._batch(x, index), y[index], None if sample_weight is None else sample_weight[index])
+                        if streamed:
+                            batch = self._check_batch(batch, step, "the training data", class_weight)
+                        if not optimizer_ready:
+                            self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+                            optimizer_ready = True
+                        self._train_step(*batch)
+                        steps_done += 1
                         if interrupted.is_set():  # Ctrl-C waits for the step to finish: weights stay whole
                             raise KeyboardInterrupt
                         callback_list.on_train_batch_end(step, self._logs())
                         if self.stop_training:
                             break
+                    source.end_epoch()
+                    if steps_done == 0 and source.exhausted:
+                        break  # nothing left to train on: the warning said so
                     epoch_logs = self._logs()
-                    if val is not None and _should_validate(epoch, validation_freq):
-                        val_logs = self._evaluate_arrays(*val, val_batch_size, callback_list)
+                    if val_source is not None and _should_validate(epoch, validation_freq):
+                        val_logs = self._evaluate_source(val_source, callback_list, not isinstance(val_source, data_adapters.ArraySource))
                         epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
                     epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
                     callback_list.on_epoch_end(epoch, epoch_logs)
-                    if self.stop_training:
+                    if self.stop_training or source.exhausted:
                         break
         except BaseException:
             # An error from a callback, or Ctrl-C: callbacks still close what they opened
@@ -303,45 +354,67 @@ class Trainer:
         return self.history
 
     # ---------------------------------------------------------------- evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, callbacks=None, return_dict=False):
-        """Return the loss and metrics of the model on `(x, y)`, computed over all samples.
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
+        """Return the loss and metrics of the model on the data, computed over all samples.
+
+        Args:
+            x, y, sample_weight: arrays, or `x` a PyDataset / generator of batches.
+            batch_size: for arrays (default 32).
+            steps: how many batches of a PyDataset or generator (default: all).
 
         Returns:
             The loss as a float when there are no metrics, else the list
             `[loss, metric_1, ...]`; a dict by name with `return_dict=True`.
         """
         self._require_compiled("evaluate")
-        batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.resolve_verbose(verbose)
-        x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
-        steps = len(data_utils.batch_slices(len(x), batch_size))
-        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=steps)
-        logs = self._evaluate_arrays(x, y, sample_weight, batch_size, callback_list)
+        if data_adapters.is_batch_source(x):
+            _refuse_with_batches(x, y=y, sample_weight=sample_weight, batch_size=batch_size)
+            source, streamed = data_adapters.make_source(x, steps, False, "steps"), True
+        else:
+            source = self._array_source(x, y, sample_weight, data_utils.check_batch_size(batch_size), False)
+            streamed = False
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+        logs = self._evaluate_source(source, callback_list, streamed)
         return logs if return_dict else _flatten_logs(logs)
 
-    def _evaluate_arrays(self, x, y, sample_weight, batch_size, callback_list):
+    def _evaluate_source(self, source, callback_list, streamed: bool):
         self.reset_metrics()
         callback_list.on_test_begin()
-        for step, rows in enumerate(data_utils.batch_slices(len(x), batch_size)):
+        for step, batch in enumerate(source.epoch(0)):
+            if source.steps is not None and step >= source.steps:
+                break
             callback_list.on_test_batch_begin(step)
-            self._test_step(self._batch(x, rows), y[rows], None if sample_weight is None else sample_weight[rows])
+            if streamed:
+                batch = self._check_batch(batch, step, "the evaluation data")
+            self._test_step(*batch)
             callback_list.on_test_batch_end(step, self._logs())
+        source.end_epoch()
         logs = self._logs()
         callback_list.on_test_end(logs)
         return logs
 
     # ----------------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose="auto", callbacks=None):
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Return the model's outputs for `x`, computed batch by batch.
 
-        Each batch is written into one preallocated output array, so memory is
-        the model, one batch's activations and the result.
+        For arrays, each batch is written into one preallocated output array, so
+        memory is the model, one batch's activations and the result. A PyDataset or
+        generator may yield `x` alone or `(x, y, ...)` batches (the targets are ignored).
+
+        Args:
+            x: inputs, or a PyDataset / generator of batches.
+            batch_size: for arrays (default 32).
+            steps: how many batches of a PyDataset or generator (default: all).
 
         Returns:
             Array of shape `(samples, *output_shape[1:])`.
         """
-        batch_size = data_utils.check_batch_size(batch_size)
         verbose = data_utils.resolve_verbose(verbose)
+        if data_adapters.is_batch_source(x):
+            _refuse_with_batches(x, batch_size=batch_size)
+            return self._predict_source(data_adapters.make_source(x, steps, False, "steps"), verbose, callbacks)
+        batch_size = data_utils.check_batch_size(batch_size)
         x = self._prepare_input(x, cast=False)
         slices = data_utils.batch_slices(len(x), batch_size)
         callback_list = None
@@ -361,8 +434,25 @@ class Trainer:
         if callback_list is not None:
             callback_list.on_predict_end()
         if outputs is None:  # no samples
-            outputs = np.empty((0, *self.compute_output_shape((0, *x.shape[1:]))[1:]), dtype=x.dtype)
+            outputs = np.empty((0, *self.compute_output_shape((0, *x.shape[1:]))[1:]), dtype=self.input_dtype)
         return outputs
+
+    def _predict_source(self, source, verbose, callbacks):
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(source.epoch(0)):
+            if source.steps is not None and step >= source.steps:
+                break
+            callback_list.on_predict_batch_begin(step)
+            x, _, _ = self._check_batch(batch, step, "the prediction data", need_targets=False)
+            outputs.append(self._forward(x, training=False))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        source.end_epoch()
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("The prediction data yielded no batches.")
+        return np.concatenate(outputs)
 
     # -------------------------------------------------------- per-batch forms
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
@@ -478,3 +568,14 @@ def _deferred_keyboard_interrupt():
         yield interrupted
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _refuse_with_batches(x, **arguments) -> None:
+    """Keras's rule: with a PyDataset or generator, the batches carry y, weights and size."""
+    given = [name for name, value in arguments.items() if value is not None and not (isinstance(value, (int, float)) and value == 0)]
+    if given:
+        kind = "a PyDataset" if isinstance(x, data_adapters.PyDataset) else "a generator or iterator"
+        raise ValueError(
+            f"`{given[0]}` must not be given when x is {kind}: its batches already carry the targets, the weights "
+            f"and their size. Received: {given[0]}={arguments[given[0]]!r}"
+        )

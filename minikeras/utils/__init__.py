@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras.utils.naming import clear_session
+from minikeras.utils.py_dataset import PyDataset
 from minikeras.utils.random import set_random_seed
+
+
+def __getattr__(name):
+    if name == "HDF5Dataset":  # h5py is imported only when this is used
+        from minikeras.utils.hdf5_dataset import HDF5Dataset
+
+        return HDF5Dataset
+    raise AttributeError(f"module 'minikeras.utils' has no attribute {name!r}")
 
 
 def plot_history(history, path=None, metrics=None, title=None):
@@ -46,4 +55,4 @@ def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
     return one_hot
 
 
-__all__ = ["clear_session", "plot_history", "set_random_seed", "to_categorical"]
+__all__ = ["HDF5Dataset", "PyDataset", "clear_session", "plot_history", "set_random_seed", "to_categorical"]

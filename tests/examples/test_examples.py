@@ -16,6 +16,7 @@ EXPECTED_OUTPUT = {
     "resume_training.py": "final weights equal to the uninterrupted run: True",
     "keras_interop.py": "lines.keras holds",
     "early_stopping_and_checkpoints.py": "restored",
+    "stream_from_hdf5.py": "peak memory of the whole process",
 }
 RUNNABLE = sorted(p.name for p in EXAMPLES.glob("*.py") if p.name != "serve.py")  # serve.py: tests/examples/test_serve.py
 
