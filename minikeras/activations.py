@@ -31,6 +31,10 @@ class Activation:
     def gradient(self, grad: np.ndarray, x: np.ndarray | None, y: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
 
+    def apply_in_place(self, z: np.ndarray) -> np.ndarray:
+        """`self(z)`, allowed to overwrite `z` (a fresh array the caller owns) to save an allocation."""
+        return self(z)
+
     def get_config(self) -> dict:
         return {}
 
@@ -57,6 +61,9 @@ class ReLU(Activation):
 
     def __call__(self, x):
         return np.maximum(x, 0)
+
+    def apply_in_place(self, z):
+        return np.maximum(z, 0, out=z)
 
     def gradient(self, grad, x, y):
         return grad * (y > 0)
@@ -85,6 +92,9 @@ class Tanh(Activation):
 
     def __call__(self, x):
         return np.tanh(x)
+
+    def apply_in_place(self, z):
+        return np.tanh(z, out=z)
 
     def gradient(self, grad, x, y):
         return grad * (1 - y * y)

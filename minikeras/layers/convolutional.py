@@ -151,7 +151,8 @@ class Conv2D(Layer):
         z = cols @ self.kernel.reshape(-1, self.filters)
         if self.use_bias:
             add_bias(z, self.bias)
-        y = self.activation(z)
+        # z is ours: an activation that needs only its output may overwrite it.
+        y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
         if training:
             self._cache = {
                 "cols": cols,

@@ -119,7 +119,8 @@ class Dense(Layer):
         z = x @ self.kernel
         if self.use_bias:
             add_bias(z, self.bias)
-        y = self.activation(z)
+        # z is ours: an activation that needs only its output may overwrite it.
+        y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
         if training:
             self._cache = {"x": x, "z": z if self.activation.uses_input else None, "y": y}
         return y

@@ -76,6 +76,7 @@ def im2col(
         Array of shape (N * out_h * out_w, kh * kw * C), rows in (n, i, j)
         order and columns in (kernel row, kernel col, channel) order, which
         matches a Keras kernel `(kh, kw, C, F)` reshaped to `(kh * kw * C, F)`.
+        (For one channel it is the transposed view of a contiguous array.)
     """
     n, _, _, c = x_padded.shape
     kh, kw = kernel_size
@@ -83,13 +84,14 @@ def im2col(
     dh, dw = dilation
     oh, ow = out_hw
     if c == 1:
-        # One channel: copying kh * kw shifted slices beats reshaping the strided view ~2.5x
-        # (the view's rows are only kh * kw scattered floats long).
-        cols = np.empty((n, oh, ow, kh * kw), dtype=x_padded.dtype)
+        # One channel: the view's rows would be only kh * kw scattered floats, slow to gather.
+        # Copy each shifted slice whole into one row of an offset-major matrix instead (~5x
+        # faster) and return its transpose: BLAS multiplies the transposed layout at full speed.
+        cols = np.empty((kh * kw, n, oh, ow), dtype=x_padded.dtype)
         for i in range(kh):
             for j in range(kw):
-                cols[..., i * kw + j] = x_padded[:, window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow), 0]
-        return cols.reshape(n * oh * ow, kh * kw)
+                cols[i * kw + j] = x_padded[:, window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow), 0]
+        return cols.reshape(kh * kw, n * oh * ow).T
     sn, sy, sx, sc = x_padded.strides
     windows = as_strided(
         x_padded,
