@@ -49,6 +49,7 @@ class Trainer:
         self._fit_lock = threading.Lock()
         # Set by a callback in on_train_begin to start fit at a later epoch (BackupAndRestore).
         self._initial_epoch = None
+        self._fit_interrupted = False
 
     # ----------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, **kwargs):
@@ -307,6 +308,7 @@ class Trainer:
         )
         self.stop_training = False
         self._initial_epoch = None
+        self._fit_interrupted = False  # read by callbacks' on_train_end (BackupAndRestore keeps its backup)
         epoch_logs: dict = {}
         callback_list.on_train_begin()
         try:
@@ -348,6 +350,7 @@ class Trainer:
         except BaseException:
             # An error from a callback, or Ctrl-C: callbacks still close what they opened
             # (files, progress bars), then the error goes on to the caller.
+            self._fit_interrupted = True
             callback_list.on_train_end(epoch_logs)
             raise
         callback_list.on_train_end(epoch_logs)
