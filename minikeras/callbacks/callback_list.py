@@ -65,7 +65,13 @@ class CallbackList(Callback):
 
 
 def _dispatch(hook: str):
+    # Keras always passes logs (a dict, {} when there is nothing to say), so that
+    # user functions written as `lambda epoch, logs: ...` receive them.
+    arity = 2 if ("batch" in hook or "epoch" in hook) else 1
+
     def call_all(self, *args):
+        if len(args) < arity:
+            args = (*args, {})
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 

@@ -11,7 +11,8 @@ from minikeras.callbacks.monitor_callback import MonitorCallback
 class ModelCheckpoint(MonitorCallback):
     """Save the model every epoch, every `save_freq` batches, or when `monitor` improves.
 
-    `filepath` is formatted with `epoch` (1-based) and every key of the logs, e.g.
+    `filepath` is formatted with `epoch` (1-based), `batch` (1-based, when saving every
+    `save_freq` batches) and every key of the logs, e.g.
     `"ckpt/{epoch:02d}-{val_loss:.2f}.keras"`; its directories are created. Saving goes
     through `model.save` (`.keras` or `.h5`) or, with `save_weights_only`,
     `model.save_weights` (`.weights.h5`); both write a temporary file and rename it,
@@ -83,9 +84,12 @@ class ModelCheckpoint(MonitorCallback):
             return True
         return False
 
-    def _file_path(self, epoch, logs) -> str:
+    def _file_path(self, epoch, batch, logs) -> str:
+        fields = {"epoch": epoch + 1, **(logs or {})}
+        if batch is not None:
+            fields.setdefault("batch", batch + 1)  # 1-based, as Keras formats it
         try:
-            return self.filepath.format(epoch=epoch + 1, **(logs or {}))
+            return self.filepath.format(**fields)
         except KeyError as error:
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {error}') from None
 
@@ -93,7 +97,7 @@ class ModelCheckpoint(MonitorCallback):
         logs = dict(logs or {})
         if self.monitor_op is None:
             self._set_monitor_op()
-        path = self._file_path(epoch, logs)
+        path = self._file_path(epoch, batch, logs)
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
