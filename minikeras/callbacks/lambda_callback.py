@@ -15,10 +15,12 @@ class LambdaCallback(Callback):
     """Any hook from a function: `LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch))`.
 
     Args:
-        on_epoch_begin, on_epoch_end: functions of (epoch, logs).
-        on_train_batch_begin, on_train_batch_end (or Keras's older on_batch_begin,
-            on_batch_end): functions of (batch, logs).
-        on_train_begin, on_train_end: functions of (logs).
+        on_epoch_begin: function of (epoch, logs).
+        on_epoch_end: function of (epoch, logs).
+        on_train_begin: function of (logs).
+        on_train_end: function of (logs).
+        on_train_batch_begin: function of (batch, logs); Keras's older name on_batch_begin works too.
+        on_train_batch_end: function of (batch, logs); Keras's older name on_batch_end works too.
         **kwargs: any other hook by its name (on_test_end=..., on_predict_batch_end=...).
     """
 
