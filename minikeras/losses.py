@@ -269,6 +269,11 @@ class BinaryCrossentropy(Loss):
 
     def compute(self, y_true, y_pred, with_gradient):
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        if self.axis not in (-1, y_pred.ndim - 1):  # average over another axis: move it last
+            values, grad = BinaryCrossentropy(self.from_logits, self.label_smoothing).compute(
+                np.moveaxis(y_true, self.axis, -1), np.moveaxis(y_pred, self.axis, -1), with_gradient
+            )
+            return values, None if grad is None else np.moveaxis(grad, -1, self.axis)
         if self.label_smoothing:
             y_true = y_true * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
         width = y_pred.shape[-1]

@@ -203,7 +203,7 @@ def get(identifier) -> Metric:
         return metric
     if callable(identifier) and not isinstance(identifier, (Metric, type)):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
-    return registry.resolve(identifier, ALL_METRICS, "metric", Metric)
+    return registry.resolve(identifier, {**ALL_METRICS, **_FUNCTIONS}, "metric", Metric)
 
 
 def resolve(identifier, y_true_shape: tuple, y_pred_shape: tuple) -> Metric:

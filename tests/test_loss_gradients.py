@@ -92,3 +92,11 @@ def test_loss_names_and_configs():
         assert type(loss).from_config(loss.get_config()).get_config() == loss.get_config()
     with pytest.raises(ValueError, match='Did you mean "mse"'):
         losses.get("mse2")
+
+
+def test_binary_crossentropy_averages_over_the_axis_it_is_given():
+    t = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
+    p = np.array([[0.9, 0.2], [0.6, 0.7], [0.1, 0.3]])
+    loss = losses.BinaryCrossentropy(axis=0, reduction="sum")
+    np.testing.assert_allclose(losses.BinaryCrossentropy(axis=0, reduction="none")(t, p), bce(t.T, p.T))
+    assert_gradients_close(loss.gradient(t, p), numerical_gradient(lambda: loss(t, p), p))

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from minikeras import activations, initializers, regularizers, ops
-from minikeras.layers.base import Layer, add_bias, bias_gradient, normalize_data_format, normalize_padding, normalize_tuple
+from minikeras import activations, initializers, ops, regularizers
+from minikeras.layers.base import (
+    Layer,
+    add_bias,
+    bias_gradient,
+    normalize_data_format,
+    normalize_padding,
+    normalize_tuple,
+)
 
 
 def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=(1, 1)):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras import callbacks, layers
+from minikeras import layers
 from minikeras.utils.py_dataset import BatchFetchError
 
 N, BATCH = 40, 8

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.saving import ModelFileError
 
 
 def flipped_copies(data: bytes, count: int, seed: int):
