@@ -47,6 +47,11 @@ def main():
     print(f"test loss: {loss:.4f}  test accuracy: {accuracy:.2%}")
     print("first 10 predictions:", probs[:10].argmax(axis=1))
     print("actual labels:       ", y_test[:10].argmax(axis=1))
+    try:
+        keras.utils.plot_history(history, "quickstart_history.png", title="vertical vs horizontal lines")
+        print("wrote quickstart_history.png")
+    except ImportError as error:  # matplotlib is optional
+        print(error)
 
 
 if __name__ == "__main__":

@@ -259,3 +259,12 @@ def test_a_fit_over_an_hdf5_file_larger_than_the_memory_it_may_use(tmp_path):
     growth_mb = float(result.stdout.split()[-1])
     print(f"peak memory growth {growth_mb:.1f} MB while training over a {file_mb:.0f} MB file")
     assert growth_mb < file_mb / 4, f"peak memory grew {growth_mb:.0f} MB for a {file_mb:.0f} MB file"
+
+
+def test_the_progress_bar_counts_without_a_total_when_the_length_is_unknown(capsys):
+    with pytest.warns(UserWarning, match="ran out of data"):
+        model().fit(generator(1), epochs=2, verbose=1)
+    out = capsys.readouterr().out
+    assert "5step" in out.replace(" ", "") and "/5" not in out  # five steps counted, no total shown
+    model().fit(Batches(), epochs=1, verbose=1)
+    assert "5/5" in capsys.readouterr().out
