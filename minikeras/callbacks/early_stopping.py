@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from minikeras.callbacks.monitor_callback import MonitorCallback
 
 
@@ -34,6 +32,8 @@ class EarlyStopping(MonitorCallback):
         >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
         >>> model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[stop])
     """
+
+    missing_monitor_message = "Early stopping conditioned on metric `{monitor}`"
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None, restore_best_weights=False, start_from_epoch=0):
         super().__init__(monitor, mode, min_delta=min_delta)
@@ -83,14 +83,3 @@ class EarlyStopping(MonitorCallback):
             if self.verbose > 0:
                 print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
-
-    def get_monitor_value(self, logs):
-        logs = logs or {}
-        value = logs.get(self.monitor)
-        if value is None:
-            warnings.warn(
-                f"Early stopping conditioned on metric `{self.monitor}` which is not available. "
-                f"Available metrics are: {','.join(logs)}",
-                stacklevel=3,
-            )
-        return value

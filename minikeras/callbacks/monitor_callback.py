@@ -59,6 +59,18 @@ class MonitorCallback(Callback):
         else:
             self.min_delta = abs(self.min_delta)
 
+    # How a warning about a missing monitored key begins (each callback says what depends on it).
+    missing_monitor_message = "{name} is conditioned on metric `{monitor}`"
+
+    def get_monitor_value(self, logs):
+        """The monitored value in `logs`, or None with a warning listing the keys there are."""
+        logs = logs or {}
+        value = logs.get(self.monitor)
+        if value is None:
+            start = self.missing_monitor_message.format(name=type(self).__name__, monitor=self.monitor)
+            warnings.warn(f"{start} which is not available. Available metrics are: {','.join(logs)}", stacklevel=3)
+        return value
+
     def _is_improvement(self, value, reference) -> bool:
         if reference is None:
             return True

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 from minikeras.callbacks.monitor_callback import MonitorCallback
 
 
@@ -23,6 +21,8 @@ class ReduceLROnPlateau(MonitorCallback):
         cooldown: epochs to wait after a reduction (default 0).
         min_lr: the lower bound of the learning rate (default 0).
     """
+
+    missing_monitor_message = "Learning rate reduction is conditioned on metric `{monitor}`"
 
     def __init__(self, monitor="val_loss", factor=0.1, patience=10, verbose=0, mode="auto", min_delta=1e-4, cooldown=0, min_lr=0.0, **kwargs):
         if "epsilon" in kwargs:  # Keras 1/2 name
@@ -55,13 +55,8 @@ class ReduceLROnPlateau(MonitorCallback):
             self._set_monitor_op()
         logs = logs if logs is not None else {}
         logs["learning_rate"] = float(self.model.optimizer.learning_rate)
-        current = logs.get(self.monitor)
+        current = self.get_monitor_value(logs)
         if current is None:
-            warnings.warn(
-                f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not available. "
-                f"Available metrics are: {','.join(logs)}.",
-                stacklevel=2,
-            )
             return
         if self.in_cooldown():
             self.cooldown_counter -= 1
