@@ -1,89 +1,195 @@
-"""`BackupAndRestore`: a killed `fit` resumes from its last finished epoch."""
+"""`BackupAndRestore`: a killed `fit` resumes from its last backup."""
 
 from __future__ import annotations
 
+import glob
+import json
+import numbers
 import os
+import uuid
 
 from minikeras.callbacks.callback import Callback
 from minikeras.utils.random import global_rng
 
+_METADATA = "training_metadata.json"
+_WEIGHTS_PATTERN = "backup-*.weights.h5"
+_KERAS_WEIGHTS = "latest.weights.h5"  # the name Keras 3 uses, read when a backup comes from Keras
+
 
 class BackupAndRestore(Callback):
-    """Back up the training state after every epoch; restore it when `fit` starts again
-    with the same `backup_dir`.
+    """Back up the training state during `fit`; restore it when `fit` is started again.
 
-    The backup holds the weights, the optimizer's state, the epoch count and
-    minikeras's random generator (so a resumed, shuffled run ends bitwise as an
-    uninterrupted one would). Files are replaced atomically: a process killed while
-    backing up leaves the previous backup usable. When `fit` completes, the backup is
-    deleted (unless `delete_checkpoint=False`).
+    At the end of every epoch (or every `save_freq` batches) the backup is
+    replaced: the weights and the optimizer's state, written with
+    `model.save_weights`, and `training_metadata.json`, which records `epoch`,
+    the number of finished epochs, and the state of minikeras's random
+    generator. When `fit` starts with a backup in `backup_dir`, it restores all
+    of it and starts at `epoch`. With the default `save_freq="epoch"`, a run
+    killed at any point and started again ends bitwise as an uninterrupted run
+    with the same seed would, shuffling included.
+
+    A backup is never half-written: the weights go to a new file first, and the
+    metadata, replaced atomically after them, names the weights file it goes
+    with; a process killed in between leaves the previous backup whole. When
+    `fit` completes, the backup is deleted (unless `delete_checkpoint=False`);
+    when `fit` fails (an error, Ctrl-C), it is kept for the next start.
+
+    The state of other callbacks (EarlyStopping's count, for one) is not backed
+    up, as in Keras; a learning rate set by a callback is, since it is part of
+    the optimizer's state.
 
     Args:
-        backup_dir: a directory of its own for the backup.
-        save_freq: "epoch" (the only choice: see the note in `__init__`).
-        delete_checkpoint: delete the backup when training ends normally.
+        backup_dir: a directory used by this callback alone.
+        save_freq: "epoch" (default), or a positive integer: back up every
+            this many training batches. A run resumed from a backup taken in
+            the middle of an epoch starts that epoch again, with the weights
+            as they were backed up (Keras's rule); only "epoch" gives a resumed
+            run that matches an uninterrupted one exactly.
+        double_checkpoint: also keep the previous backup, and restore it when
+            the latest one cannot be read (default False).
+        delete_checkpoint: delete the backup when `fit` completes (default True).
 
     Example:
-        >>> model.fit(x, y, epochs=50, callbacks=[BackupAndRestore("backup")])  # run again after a crash
+        >>> backup = BackupAndRestore("backup")
+        >>> model.fit(x, y, epochs=50, callbacks=[backup])  # killed at epoch 20
+        >>> model.fit(x, y, epochs=50, callbacks=[backup])  # resumes at epoch 20
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
         if not backup_dir:
-            raise ValueError("BackupAndRestore needs a backup_dir. Received: backup_dir=None")
-        if save_freq != "epoch":
-            # A backup taken mid-epoch could only resume that epoch from its start with
-            # weights that already saw part of it: not the run it interrupted.
+            raise ValueError(f"Empty `backup_dir` argument passed. Received: backup_dir={backup_dir!r}")
+        if save_freq != "epoch" and not (
+            isinstance(save_freq, numbers.Integral) and not isinstance(save_freq, bool) and save_freq > 0
+        ):
             raise ValueError(
-                f"BackupAndRestore backs up at the end of each epoch, so that a resumed run ends exactly as an "
-                f"uninterrupted one. Received: save_freq={save_freq!r}; use save_freq='epoch'."
+                f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. Expected 'epoch' or a positive integer."
             )
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._weights_path = os.path.join(self.backup_dir, "latest.weights.h5")
-        self._state_path = os.path.join(self.backup_dir, "training_metadata.json")
+        self._metadata_path = os.path.join(self.backup_dir, _METADATA)
+        self._previous_metadata_path = self._metadata_path + ".bkp"
+        self._current_epoch = 0
+        self._epoch_rng_state = None
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = -1
 
+    # ---------------------------------------------------------------- restore
     def on_train_begin(self, logs=None):
-        import json
-
-        if not (os.path.exists(self._weights_path) and os.path.exists(self._state_path)):
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = -1
+        candidates = [path for path in (self._metadata_path, self._previous_metadata_path) if os.path.exists(path)]
+        if not candidates:
             return
-        with open(self._state_path, encoding="utf-8") as handle:
-            state = json.load(handle)
-        self.model.load_weights(self._weights_path)
-        rng_state = state.get("rng_state")
-        if rng_state is not None:
-            global_rng().bit_generator.state = rng_state
-        self.model._initial_epoch = int(state["epoch"]) + 1
+        if not self.model.built:
+            raise ValueError(
+                "To use the BackupAndRestore callback, your model must be built before you call `fit()`: "
+                f"model '{self.model.name}' is unbuilt. Give it an Input, or call it on a batch of data."
+            )
+        first_error = None
+        for path in candidates:  # the latest backup, then (double_checkpoint) the one before it
+            try:
+                self._restore(path)
+                return
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                first_error = first_error or error
+        raise ValueError(
+            f"BackupAndRestore could not restore the backup in {self.backup_dir!r}: {first_error}"
+        ) from first_error
+
+    def _restore(self, metadata_path: str) -> None:
+        with open(metadata_path, encoding="utf-8") as handle:
+            metadata = json.load(handle)
+        weights_name = metadata.get("weights", _KERAS_WEIGHTS)
+        self.model.load_weights(os.path.join(self.backup_dir, os.path.basename(weights_name)))
+        if metadata.get("rng_state") is not None:
+            global_rng().bit_generator.state = metadata["rng_state"]
+        self._current_epoch = int(metadata["epoch"])
+        self.model._initial_epoch = self._current_epoch  # fit starts at this epoch
+
+    # ----------------------------------------------------------------- backup
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+        if self.save_freq != "epoch":
+            # A mid-epoch backup resumes this epoch from its start: with the same shuffling.
+            self._epoch_rng_state = global_rng().bit_generator.state
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._backup(self._current_epoch, batch, self._epoch_rng_state)
 
     def on_epoch_end(self, epoch, logs=None):
+        self._current_epoch = epoch + 1
         if self.save_freq == "epoch":
-            self._backup(epoch)
+            self._backup(epoch + 1, None, global_rng().bit_generator.state)
 
-    def _backup(self, finished_epoch: int) -> None:
-        import json
+    def _should_save_on_batch(self, batch: int) -> bool:
+        if self.save_freq == "epoch":
+            return False
+        # Batch indices restart at 0 every epoch: count batches across epochs.
+        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
 
+    def _backup(self, resume_epoch: int, batch, rng_state) -> None:
         from minikeras.saving.atomic import atomic_write
 
         os.makedirs(self.backup_dir, exist_ok=True)
-        self.model.save_weights(self._weights_path, overwrite=True)
-        state = {"epoch": finished_epoch, "rng_state": _jsonable(global_rng().bit_generator.state)}
-        with atomic_write(self._state_path) as temporary:
-            with open(temporary, "w", encoding="utf-8") as handle:
-                json.dump(state, handle)
+        # A new name every time: the file the current metadata names stays intact until
+        # the new metadata replaces it.
+        weights_name = f"backup-{uuid.uuid4().hex[:12]}.weights.h5"
+        self.model.save_weights(os.path.join(self.backup_dir, weights_name), overwrite=True)
+        metadata = {"epoch": resume_epoch, "batch": batch, "weights": weights_name, "rng_state": _jsonable(rng_state)}
+        if self.double_checkpoint and os.path.exists(self._metadata_path):
+            with open(self._metadata_path, encoding="utf-8") as handle:
+                previous = handle.read()
+            with (
+                atomic_write(self._previous_metadata_path) as temporary,
+                open(temporary, "w", encoding="utf-8") as handle,
+            ):
+                handle.write(previous)
+        with atomic_write(self._metadata_path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(metadata, handle)
+        self._remove_unreferenced_weights()
 
+    def _remove_unreferenced_weights(self) -> None:
+        """Delete weights files no metadata names: replaced backups, and leftovers of a killed run."""
+        referenced = set()
+        for path in (self._metadata_path, self._previous_metadata_path):
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    referenced.add(json.load(handle).get("weights"))
+            except (OSError, ValueError):
+                continue
+        for path in glob.glob(os.path.join(glob.escape(self.backup_dir), _WEIGHTS_PATTERN)):
+            if os.path.basename(path) not in referenced:
+                os.remove(path)
+
+    # ----------------------------------------------------------------- delete
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint and not self.model._fit_interrupted:  # a crash keeps the backup
-            for path in (self._weights_path, self._state_path):
-                if os.path.exists(path):
-                    os.remove(path)
+        if not self.delete_checkpoint or getattr(self.model, "_fit_interrupted", False):
+            return  # a failed fit keeps its backup: that is what it is for
+        paths = [self._metadata_path, self._previous_metadata_path, os.path.join(self.backup_dir, _KERAS_WEIGHTS)]
+        paths += glob.glob(os.path.join(glob.escape(self.backup_dir), _WEIGHTS_PATTERN))
+        for path in paths:
+            if os.path.exists(path):
+                os.remove(path)
+        try:
+            os.rmdir(self.backup_dir)  # only when empty: the directory may hold files of the user's
+        except OSError:
+            pass
 
 
 def _jsonable(state):
-    """A numpy bit-generator state with plain ints (JSON cannot hold numpy integers)."""
+    """A numpy bit-generator state with plain Python numbers and lists, which JSON can hold."""
     if isinstance(state, dict):
         return {key: _jsonable(value) for key, value in state.items()}
-    if hasattr(state, "item"):
-        return state.item()
+    if hasattr(state, "tolist"):
+        return state.tolist()
     return state

@@ -9,31 +9,44 @@ from minikeras.callbacks.callback import Callback
 
 
 class CSVLogger(Callback):
-    """Write each epoch's logs as a row of a CSV file: `epoch`, then the log keys in sorted order.
+    """Stream each epoch's logs to a CSV file, one row per epoch.
+
+    The header is `epoch` followed by the first epoch's log keys in sorted
+    order. When that first epoch has no `val_` key (no validation data, or
+    `validation_freq` skipped it), a `val_` column is added for every key, as
+    Keras 3 does, so that later validated epochs still have their columns. A
+    value an epoch does not have is written as `NA`. The file is flushed after
+    every row, and closed when training ends, also when it ends with an error.
 
     Args:
-        filename: the CSV file.
-        separator: the field separator (default ",").
-        append: add to an existing file (no second header) instead of overwriting it.
+        filename: the CSV file, a string or path-like.
+        separator: the string between fields (default ",").
+        append: add rows to an existing file, writing no second header when
+            it already has content (default False: overwrite the file).
 
     Example:
-        >>> model.fit(x, y, epochs=10, callbacks=[CSVLogger("training.csv")])
+        >>> csv_logger = CSVLogger("training.csv")
+        >>> model.fit(x, y, epochs=10, callbacks=[csv_logger])
     """
 
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.filename = os.fspath(filename)
-        self.separator = separator
+        self.sep = separator
         self.append = append
         self.keys = None
         self.writer = None
-        self._file = None
-        self._write_header = True
+        self.append_header = True
+        self.csv_file = None
 
     def on_train_begin(self, logs=None):
-        has_content = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
-        self._write_header = not has_content
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        if self.append:
+            # A file with content already has its header.
+            self.append_header = not (os.path.exists(self.filename) and os.path.getsize(self.filename) > 0)
+        else:
+            self.append_header = True
+        self._close()
+        self.csv_file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
         self.keys = None
         self.writer = None
 
@@ -41,15 +54,28 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self.keys is None:
             self.keys = sorted(logs)
-            self.writer = csv.DictWriter(self._file, fieldnames=["epoch", *self.keys], delimiter=self.separator)
-            if self._write_header:
+            if self.keys and not any(key.startswith("val_") for key in self.keys):
+                self.keys += ["val_" + key for key in self.keys]
+        if self.writer is None:
+            self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys], delimiter=self.sep)
+            if self.append_header:
                 self.writer.writeheader()
-        row = {"epoch": epoch, **{key: logs.get(key, "NA") for key in self.keys}}  # "NA": no validation this epoch
+        row = {"epoch": epoch}
+        row.update((key, _as_cell(logs.get(key, "NA"))) for key in self.keys)
         self.writer.writerow(row)
-        self._file.flush()
+        self.csv_file.flush()
 
     def on_train_end(self, logs=None):
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-            self.writer = None
+        self._close()
+
+    def _close(self) -> None:
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.close()
+        self.writer = None
+
+
+def _as_cell(value):
+    """A log value as one CSV field: numbers and strings as they are, a sequence as "[a, b, ...]"."""
+    if isinstance(value, str) or not hasattr(value, "__iter__") or getattr(value, "ndim", None) == 0:
+        return value
+    return f"[{', '.join(map(str, value))}]"

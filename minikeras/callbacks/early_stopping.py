@@ -8,35 +8,66 @@ from minikeras.callbacks.monitor_callback import MonitorCallback
 class EarlyStopping(MonitorCallback):
     """Stop training when `monitor` has not improved for `patience` epochs.
 
-    Each epoch counts one more epoch of waiting; an improvement (beating the best by
-    more than `min_delta`) resets the count, but only if it also beats `baseline` when
-    one is given. Training stops at the end of the epoch where the count reaches
+    At the end of every watched epoch the waiting count `wait` grows by one. An
+    epoch that beats `best` by more than `min_delta` becomes the new best and
+    resets the count to 0. `best` starts at `baseline` when one is given, so
+    until an epoch beats the baseline nothing resets the count: training stops
+    after `patience` epochs that fail to reach the baseline. Training stops at
+    the end of the first non-improving epoch whose count has reached
     `patience` (never at the first epoch).
 
+    With `restore_best_weights=True`, the weights of the epoch with the best
+    value seen (whether or not it beat the baseline) are put back when training
+    ends, both when this callback stopped it and when it ran to its last epoch.
+
     Args:
-        monitor: log key to watch (default "val_loss").
-        min_delta: smallest change that counts as an improvement (default 0).
-        patience: epochs without improvement before stopping (default 0).
-        verbose: 1 prints when it stops and when it restores weights.
-        mode: "auto", "min" or "max".
-        baseline: a value the quantity must beat for the waiting to reset.
-        restore_best_weights: at the end of training (stopped early or not), put
-            back the weights of the best epoch.
-        start_from_epoch: epochs to let pass before watching (a warm-up).
+        monitor: the log key to watch (default "val_loss").
+        min_delta: the smallest change that counts as an improvement
+            (default 0).
+        patience: epochs without improvement after which training stops
+            (default 0).
+        verbose: 0 (default) silent, 1 prints when it stops and restores.
+        mode: "auto" (default), "min" or "max"; see `MonitorCallback`.
+        baseline: a value the quantity has to beat (default None: no baseline).
+        restore_best_weights: put back the best epoch's weights when training
+            ends (default False: keep the last weights).
+        start_from_epoch: epochs to let pass before watching, a warm-up in
+            which no improvement is expected (default 0).
 
     Attributes:
-        stopped_epoch: the epoch training stopped at (0 if it ran to the end).
-        best_epoch: the epoch of the best value.
+        wait: epochs counted without improvement.
+        best: the best value so far (starts at `baseline`).
+        best_epoch: the (0-based) epoch with the best value seen.
+        stopped_epoch: the (0-based) epoch training stopped at; 0 when it ran
+            to the end.
 
     Example:
         >>> stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
         >>> model.fit(x, y, validation_split=0.2, epochs=100, callbacks=[stop])
     """
 
-    missing_monitor_message = "Early stopping conditioned on metric `{monitor}`"
+    _missing_monitor_message = "Early stopping conditioned on metric `{monitor}` which is not available."
 
-    def __init__(self, monitor="val_loss", min_delta=0, patience=0, verbose=0, mode="auto", baseline=None, restore_best_weights=False, start_from_epoch=0):
-        super().__init__(monitor, mode, min_delta=min_delta)
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0,
+        patience=0,
+        verbose=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
+        super().__init__(monitor, mode, baseline=baseline, min_delta=min_delta)
+        if patience < 0:
+            raise ValueError(
+                f"EarlyStopping patience must be a non-negative number of epochs. Received: patience={patience}"
+            )
+        if start_from_epoch < 0:
+            raise ValueError(
+                f"EarlyStopping start_from_epoch must be non-negative. Received: start_from_epoch={start_from_epoch}"
+            )
         self.patience = patience
         self.verbose = verbose
         self.baseline = baseline
@@ -46,31 +77,34 @@ class EarlyStopping(MonitorCallback):
         self.stopped_epoch = 0
         self.best_weights = None
         self.best_epoch = 0
+        self._best_seen = None
 
     def on_train_begin(self, logs=None):
+        # Everything restarts, so that one instance can serve several fits.
         self.wait = 0
         self.stopped_epoch = 0
-        self.best = None
+        self.best = self.baseline
         self.best_weights = None
         self.best_epoch = 0
+        self._best_seen = None
+        self.monitor_op = None  # decided again from this fit's metrics
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
-            self._set_monitor_op()
+            self._set_monitor_op()  # only now: the compiled metrics exist after the first batch
         current = self.get_monitor_value(logs)
         if current is None or epoch < self.start_from_epoch:
             return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
-            self.best_epoch = epoch
         self.wait += 1
-        if self._is_improvement(current, self.best):
-            self.best = current
+        # The weights to restore follow the best value seen, which the baseline does not gate.
+        if self._is_improvement(current, self._best_seen):
+            self._best_seen = current
             self.best_epoch = epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._is_improvement(current, self.baseline):
-                self.wait = 0
+        if self._is_improvement(current, self.best):
+            self.best = current
+            self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch

@@ -4,40 +4,87 @@ from __future__ import annotations
 
 from minikeras.callbacks.callback import Callback
 
-_HOOK_NAMES = {
-    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
-    "on_test_begin", "on_test_end", "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
-    "on_predict_batch_begin", "on_predict_batch_end",
-}
+_HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_batch_begin",
+    "on_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
 
 
 class LambdaCallback(Callback):
-    """Any hook from a function: `LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch))`.
+    """A callback whose hooks are the functions you give, for small jobs that need no class.
+
+    Each function takes the hook's positional arguments: `(epoch, logs)` for
+    the epoch hooks, `(batch, logs)` for the batch hooks, `(logs)` for the
+    begin/end hooks. Hooks you do not give do nothing.
 
     Args:
-        on_epoch_begin: function of (epoch, logs).
-        on_epoch_end: function of (epoch, logs).
-        on_train_begin: function of (logs).
-        on_train_end: function of (logs).
-        on_train_batch_begin: function of (batch, logs); Keras's older name on_batch_begin works too.
-        on_train_batch_end: function of (batch, logs); Keras's older name on_batch_end works too.
-        **kwargs: any other hook by its name (on_test_end=..., on_predict_batch_end=...).
+        on_epoch_begin: called at the start of every epoch.
+        on_epoch_end: called at the end of every epoch.
+        on_train_begin: called when training starts.
+        on_train_end: called when training ends.
+        on_train_batch_begin: called before every training batch; Keras's
+            older name `on_batch_begin` works too.
+        on_train_batch_end: called after every training batch; Keras's older
+            name `on_batch_end` works too.
+        **kwargs: any other hook by its name (`on_test_end=...`,
+            `on_predict_batch_end=...`). Another keyword starting with `on_`
+            is refused, since a misspelt hook would never be called; any
+            other keyword becomes an attribute, as in Keras.
+
+    Example:
+        >>> import json
+        >>> log = open("loss_log.json", "w")
+        >>> json_logging = LambdaCallback(
+        ...     on_epoch_end=lambda epoch, logs: log.write(json.dumps({"epoch": epoch, "loss": logs["loss"]}) + "\\n"),
+        ...     on_train_end=lambda logs: log.close(),
+        ... )
     """
 
-    def __init__(self, on_epoch_begin=None, on_epoch_end=None, on_train_begin=None, on_train_end=None, on_train_batch_begin=None, on_train_batch_end=None, **kwargs):
+    def __init__(
+        self,
+        on_epoch_begin=None,
+        on_epoch_end=None,
+        on_train_begin=None,
+        on_train_end=None,
+        on_train_batch_begin=None,
+        on_train_batch_end=None,
+        **kwargs,
+    ):
         super().__init__()
+        misspelt = sorted(name for name in kwargs if name.startswith("on_") and name not in _HOOKS)
+        if misspelt:
+            raise TypeError(f"LambdaCallback received unknown hooks: {misspelt}. The hooks are: {', '.join(_HOOKS)}")
         hooks = {
             "on_epoch_begin": on_epoch_begin,
             "on_epoch_end": on_epoch_end,
             "on_train_begin": on_train_begin,
             "on_train_end": on_train_end,
-            "on_train_batch_begin": on_train_batch_begin or kwargs.pop("on_batch_begin", None),
-            "on_train_batch_end": on_train_batch_end or kwargs.pop("on_batch_end", None),
+            "on_train_batch_begin": on_train_batch_begin,
+            "on_train_batch_end": on_train_batch_end,
         }
-        unknown = set(kwargs) - _HOOK_NAMES
-        if unknown:
-            raise TypeError(f"LambdaCallback got unknown hooks: {sorted(unknown)}. Hooks are: {sorted(_HOOK_NAMES)}")
-        hooks.update(kwargs)
+        for name, value in kwargs.items():
+            if name in _HOOKS and value is None:
+                continue
+            setattr(self, name, value)
+        # The training loop calls on_train_batch_*; Keras's older on_batch_* names reach
+        # the same point (when both are given, the on_train_batch_* function wins, as in Keras).
+        for old, new in (("on_batch_begin", "on_train_batch_begin"), ("on_batch_end", "on_train_batch_end")):
+            if hooks[new] is None and kwargs.get(old) is not None:
+                hooks[new] = kwargs[old]
         for name, function in hooks.items():
             if function is not None:
                 setattr(self, name, function)
