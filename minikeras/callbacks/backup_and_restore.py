@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import glob
-import json
 import numbers
 import os
-import uuid
 
 from minikeras.callbacks.callback import Callback
 from minikeras.utils.random import global_rng
@@ -100,6 +97,8 @@ class BackupAndRestore(Callback):
         ) from first_error
 
     def _restore(self, metadata_path: str) -> None:
+        import json  # here, not at the top: `import minikeras` stays light
+
         with open(metadata_path, encoding="utf-8") as handle:
             metadata = json.load(handle)
         weights_name = metadata.get("weights", _KERAS_WEIGHTS)
@@ -138,6 +137,9 @@ class BackupAndRestore(Callback):
         return False
 
     def _backup(self, resume_epoch: int, batch, rng_state) -> None:
+        import json
+        import uuid
+
         from minikeras.saving.atomic import atomic_write
 
         os.makedirs(self.backup_dir, exist_ok=True)
@@ -160,6 +162,9 @@ class BackupAndRestore(Callback):
 
     def _remove_unreferenced_weights(self) -> None:
         """Delete weights files no metadata names: replaced backups, and leftovers of a killed run."""
+        import glob
+        import json
+
         referenced = set()
         for path in (self._metadata_path, self._previous_metadata_path):
             try:
@@ -175,6 +180,8 @@ class BackupAndRestore(Callback):
     def on_train_end(self, logs=None):
         if not self.delete_checkpoint or getattr(self.model, "_fit_interrupted", False):
             return  # a failed fit keeps its backup: that is what it is for
+        import glob
+
         paths = [self._metadata_path, self._previous_metadata_path, os.path.join(self.backup_dir, _KERAS_WEIGHTS)]
         paths += glob.glob(os.path.join(glob.escape(self.backup_dir), _WEIGHTS_PATTERN))
         for path in paths:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import os
 
 from minikeras.callbacks.callback import Callback
@@ -57,6 +56,8 @@ class CSVLogger(Callback):
             if self.keys and not any(key.startswith("val_") for key in self.keys):
                 self.keys += ["val_" + key for key in self.keys]
         if self.writer is None:
+            import csv  # here, not at the top: `import minikeras` stays light
+
             self.writer = csv.DictWriter(self.csv_file, fieldnames=["epoch", *self.keys], delimiter=self.sep)
             if self.append_header:
                 self.writer.writeheader()
