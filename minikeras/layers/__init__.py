@@ -1,31 +1,70 @@
 """Layers: each with `build`, `forward`, `backward` (see `minikeras.layers.base.Layer`)."""
 
-from minikeras.layers.activation import ReLU, Softmax
+from minikeras.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from minikeras.layers.base import Layer
 from minikeras.layers.convolutional import Conv2D
 from minikeras.layers.core import Activation, Dense, Flatten, Input, InputLayer
-from minikeras.layers.pooling import MaxPooling2D
+from minikeras.layers.normalization import BatchNormalization
+from minikeras.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
+from minikeras.layers.regularization import Dropout
+from minikeras.layers.reshaping import Reshape, ZeroPadding2D
 
 # Keras's aliases.
 Convolution2D = Conv2D
 MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
 
 ALL_LAYERS: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Activation, Conv2D, Dense, Flatten, InputLayer, Layer, MaxPooling2D, ReLU, Softmax)
+    for cls in (
+        Activation,
+        AveragePooling2D,
+        BatchNormalization,
+        Conv2D,
+        Dense,
+        Dropout,
+        ELU,
+        Flatten,
+        GlobalAveragePooling2D,
+        GlobalMaxPooling2D,
+        InputLayer,
+        Layer,
+        LeakyReLU,
+        MaxPooling2D,
+        PReLU,
+        ReLU,
+        Reshape,
+        Softmax,
+        ZeroPadding2D,
+    )
 }
 
 __all__ = [
     "Activation",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "BatchNormalization",
     "Conv2D",
     "Convolution2D",
     "Dense",
+    "Dropout",
+    "ELU",
     "Flatten",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
     "Layer",
+    "LeakyReLU",
     "MaxPool2D",
     "MaxPooling2D",
+    "PReLU",
     "ReLU",
+    "Reshape",
     "Softmax",
+    "ZeroPadding2D",
 ]

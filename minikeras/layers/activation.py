@@ -1,10 +1,13 @@
-"""Activation layers with arguments: `ReLU` and `Softmax`."""
+"""Activation layers with arguments: `ReLU`, `Softmax`, `LeakyReLU`, `ELU` and `PReLU`."""
 
 from __future__ import annotations
 
+import numbers
+import warnings
+
 import numpy as np
 
-from minikeras import activations
+from minikeras import activations, initializers, regularizers
 from minikeras.layers.base import Layer
 
 
@@ -94,3 +97,171 @@ class Softmax(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+def _real_number(value, argument: str, layer: Layer) -> float:
+    """Return `value` as a float, or raise a ValueError naming the layer and the value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{argument} of layer '{layer.name}' must be a finite number. Received: {argument}={value!r}")
+    return float(value)
+
+
+class LeakyReLU(Layer):
+    """Leaky rectified linear unit: `y = x` where `x >= 0`, else `negative_slope * x`.
+
+    Backward: `dL/dx = g` where `x >= 0`, else `negative_slope * g`.
+
+    Args:
+        negative_slope: slope for negative inputs, a number >= 0 (default 0.3).
+            Keras 2's name for it, `alpha`, is accepted too.
+
+    Example:
+        >>> LeakyReLU(negative_slope=0.1)(np.array([[-2.0, 3.0]]))
+        array([[-0.2,  3. ]], dtype=float32)
+    """
+
+    min_ndim = 1
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:  # Keras 2 configs (and Keras 3, with a deprecation warning)
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("LeakyReLU's argument `alpha` is deprecated: use `negative_slope`.", DeprecationWarning, stacklevel=2)
+        super().__init__(**kwargs)
+        if _real_number(negative_slope, "negative_slope", self) < 0:
+            raise ValueError(
+                f"negative_slope of layer '{self.name}' must be a number >= 0. Received: negative_slope={negative_slope!r}"
+            )
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x, training=False):
+        y = np.where(x >= 0, x, x * np.asarray(self.negative_slope, dtype=x.dtype))
+        if training:
+            self._cache = {"x": x}
+        return y
+
+    def backward(self, grad):
+        x = self._pop_cache()["x"]
+        return np.where(x >= 0, grad, grad * np.asarray(self.negative_slope, dtype=grad.dtype))
+
+    def get_config(self):
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class ELU(Layer):
+    """Exponential linear unit: `y = x` where `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    Backward: `dL/dx = g` where `x > 0`, else `g * alpha * exp(x)` (that is,
+    `g * (y + alpha)`).
+
+    Args:
+        alpha: scale of the negative part (default 1.0).
+
+    Example:
+        >>> ELU()(np.array([[-1.0, 2.0]])).round(4)
+        array([[-0.6321,  2.    ]], dtype=float32)
+    """
+
+    min_ndim = 1
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = _real_number(alpha, "alpha", self)
+
+    def forward(self, x, training=False):
+        alpha = np.asarray(self.alpha, dtype=x.dtype)
+        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        if training:
+            self._cache = {"x": x, "y": y}
+        return y
+
+    def backward(self, grad):
+        cache = self._pop_cache()
+        return np.where(cache["x"] > 0, grad, grad * (cache["y"] + np.asarray(self.alpha, dtype=grad.dtype)))
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class PReLU(Layer):
+    """Parametric ReLU: `y = x` where `x > 0`, else `alpha * x`, with `alpha` learned.
+
+    Shapes: x `(batch, d1, ..., dk)`; the weight `alpha` has the shape of one
+    sample `(d1, ..., dk)`, with 1 on every axis listed in `shared_axes` (those
+    axes share one slope), exactly as Keras stores it.
+
+    Backward: `dL/dx = g` where `x > 0`, else `alpha * g`;
+    `dL/dalpha = sum of g * min(x, 0)` over the batch and the shared axes.
+
+    Args:
+        alpha_initializer: initializer of `alpha` (default "zeros").
+        alpha_regularizer: optional regularizer of `alpha`.
+        alpha_constraint: Keras's constraint option; minikeras accepts only None.
+        shared_axes: axis or list of axes (1 is the first axis after the batch
+            axis) along which the slope is shared; e.g. `[1, 2]` for one slope
+            per channel of an image `(batch, height, width, channels)`.
+
+    Example:
+        >>> layer = PReLU(shared_axes=[1, 2])
+        >>> layer(np.ones((2, 4, 4, 3))).shape, layer.alpha.shape
+        ((2, 4, 4, 3), (1, 1, 3))
+    """
+
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs):
+        super().__init__(**kwargs)
+        if alpha_constraint is not None:
+            raise ValueError(
+                f"Layer '{self.name}': minikeras does not implement weight constraints. Received: alpha_constraint={alpha_constraint!r}"
+            )
+        self.alpha_initializer = initializers.get(alpha_initializer)
+        self.alpha_regularizer = regularizers.get(alpha_regularizer)
+        if shared_axes is None:
+            self.shared_axes = None
+        else:
+            axes = list(shared_axes) if isinstance(shared_axes, (list, tuple)) else [shared_axes]
+            if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) and a >= 1 for a in axes):
+                raise ValueError(
+                    f"shared_axes of layer '{self.name}' must be integers >= 1 (axis 0 is the batch). "
+                    f"Received: shared_axes={shared_axes!r}"
+                )
+            self.shared_axes = [int(a) for a in axes]
+
+    def build(self, input_shape):
+        shape = list(input_shape[1:])
+        for axis in self.shared_axes or []:
+            if axis >= len(input_shape):
+                raise ValueError(
+                    f"shared_axes of layer '{self.name}' must name axes of the input {input_shape}. "
+                    f"Received: shared_axes={self.shared_axes}"
+                )
+            shape[axis - 1] = 1
+        if any(d is None for d in shape):
+            raise ValueError(
+                f"Layer '{self.name}' (PReLU) needs every axis that is not shared to be known. "
+                f"Received: input_shape={input_shape}, shared_axes={self.shared_axes}"
+            )
+        self.alpha = self.add_weight("alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer)
+
+    def forward(self, x, training=False):
+        positive = x > 0
+        y = np.where(positive, x, x * self.alpha)
+        if training:
+            self._cache = {"x": x, "positive": positive}
+        return y
+
+    def backward(self, grad):
+        cache = self._pop_cache()
+        x, positive = cache["x"], cache["positive"]
+        grad_alpha = np.where(positive, 0, grad * x)
+        if self.shared_axes:
+            grad_alpha = grad_alpha.sum(axis=tuple(self.shared_axes), keepdims=True)
+        self.grads["alpha"] = grad_alpha.sum(axis=0)
+        return np.where(positive, grad, grad * self.alpha)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
+            "alpha_constraint": None,
+            "shared_axes": self.shared_axes,
+        }

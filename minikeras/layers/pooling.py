@@ -1,4 +1,4 @@
-"""2D max pooling, vectorized over the window offsets."""
+"""2D pooling: max and average over sliding windows, and global pooling, vectorized over window offsets."""
 
 from __future__ import annotations
 
@@ -9,7 +9,53 @@ from minikeras.layers.base import Layer, normalize_data_format, normalize_paddin
 from minikeras.layers.convolutional import from_channels_last, spatial_output_shape, to_channels_last
 
 
-class MaxPooling2D(Layer):
+class BasePooling2D(Layer):
+    """What the sliding-window pooling layers share: their arguments, output shape and geometry.
+
+    Args:
+        pool_size: int or (rows, cols), default (2, 2).
+        strides: int or (rows, cols); defaults to `pool_size`.
+        padding: "valid" or "same".
+        data_format: "channels_last" (default) or "channels_first".
+    """
+
+    input_ndim = 4
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.pool_size = normalize_tuple(pool_size, 2, "pool_size", self.name)
+        self.strides = self.pool_size if strides is None else normalize_tuple(strides, 2, "strides", self.name)
+        self.padding = normalize_padding(padding, self.name)
+        self.data_format = normalize_data_format(data_format, self.name)
+
+    def compute_output_shape(self, input_shape):
+        shape = to_channels_last(input_shape, self.data_format)
+        out_h, out_w = spatial_output_shape(self, shape, self.pool_size, self.strides, self.padding)
+        return from_channels_last((shape[0], out_h, out_w, shape[3]), self.data_format)
+
+    def _geometry(self, height, width):
+        """`(pads, (out_h, out_w))` for an input of `height` x `width`, padded as Keras pads."""
+        pads = tuple(
+            ops.padding_amounts(length, size, stride, self.padding)
+            for length, size, stride in zip((height, width), self.pool_size, self.strides)
+        )
+        out_hw = tuple(
+            ops.output_length(length, size, stride, self.padding)
+            for length, size, stride in zip((height, width), self.pool_size, self.strides)
+        )
+        return pads, out_hw
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "pool_size": self.pool_size,
+            "strides": self.strides,
+            "padding": self.padding,
+            "data_format": self.data_format,
+        }
+
+
+class MaxPooling2D(BasePooling2D):
     """Max pooling over 2D windows.
 
     Shapes (channels_last): x `(batch, height, width, channels)` ->
@@ -33,20 +79,6 @@ class MaxPooling2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
-    input_ndim = 4
-
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
-        super().__init__(**kwargs)
-        self.pool_size = normalize_tuple(pool_size, 2, "pool_size", self.name)
-        self.strides = self.pool_size if strides is None else normalize_tuple(strides, 2, "strides", self.name)
-        self.padding = normalize_padding(padding, self.name)
-        self.data_format = normalize_data_format(data_format, self.name)
-
-    def compute_output_shape(self, input_shape):
-        shape = to_channels_last(input_shape, self.data_format)
-        out_h, out_w = spatial_output_shape(self, shape, self.pool_size, self.strides, self.padding)
-        return from_channels_last((shape[0], out_h, out_w, shape[3]), self.data_format)
-
     def _offsets(self):
         ph, pw = self.pool_size
         return [(i, j) for i in range(ph) for j in range(pw)]
@@ -55,14 +87,7 @@ class MaxPooling2D(Layer):
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
         _, height, width, _ = x.shape
-        pads = tuple(
-            ops.padding_amounts(length, size, stride, self.padding)
-            for length, size, stride in zip((height, width), self.pool_size, self.strides)
-        )
-        out_h, out_w = (
-            ops.output_length(length, size, stride, self.padding)
-            for length, size, stride in zip((height, width), self.pool_size, self.strides)
-        )
+        pads, (out_h, out_w) = self._geometry(height, width)
         x_padded = ops.pad_spatial(x, pads, value=-np.inf)
         cache = {"padded_shape": x_padded.shape, "pads": pads, "input_hw": (height, width), "out_hw": (out_h, out_w)}
         if self.pool_size == self.strides:
@@ -115,15 +140,6 @@ class MaxPooling2D(Layer):
         grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "pool_size": self.pool_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-        }
-
 
 def _max_over_offsets(x: np.ndarray, axis: int, size: int, count: int, training: bool):
     """Maximum over `count` adjacent, non-overlapping windows of `size` along `axis` (1 or 2).
@@ -148,3 +164,186 @@ def _max_over_offsets(x: np.ndarray, axis: int, size: int, count: int, training:
             np.maximum(winner, (candidate > result).view(np.uint8) * np.uint8(k), out=winner)
         np.maximum(result, candidate, out=result)
     return result, winner
+
+
+class AveragePooling2D(BasePooling2D):
+    """Average pooling over 2D windows.
+
+    Shapes (channels_last): x `(batch, height, width, channels)` ->
+    y `(batch, out_h, out_w, channels)`.
+
+    Forward: a window's sum is separable, so the layer first adds the `ph`
+    strided row slices of the (zero-padded) input, then the `pw` strided column
+    slices of that, `ph + pw` additions over whole arrays, and divides by the
+    number of input pixels in each window. With `padding="same"` the padding is
+    not counted, as in Keras: a corner window that covers one real pixel
+    returns that pixel.
+
+    Backward: each output's gradient, divided by its window's count, is added
+    back to every input pixel of the window, through the same two steps in
+    reverse; overlapping windows add up.
+
+    Args:
+        pool_size: int or (rows, cols), default (2, 2).
+        strides: int or (rows, cols); defaults to `pool_size`.
+        padding: "valid" or "same".
+        data_format: "channels_last" (default) or "channels_first".
+
+    Example:
+        >>> AveragePooling2D(2)(np.arange(16.0).reshape(1, 4, 4, 1))[0, :, :, 0]
+        array([[ 2.5,  4.5],
+               [10.5, 12.5]], dtype=float32)
+    """
+
+    def _window_counts(self, height, width, pads, out_hw, dtype):
+        """The number of real (unpadded) pixels in each window, shaped `(out_h, out_w, 1)`."""
+        counts = []
+        for length, size, stride, (before, _), out in zip((height, width), self.pool_size, self.strides, pads, out_hw):
+            starts = np.arange(out) * stride - before
+            counts.append(np.minimum(starts + size, length) - np.maximum(starts, 0))
+        return (counts[0][:, None, None] * counts[1][None, :, None]).astype(dtype)
+
+    def forward(self, x, training=False):
+        if self.data_format == "channels_first":
+            x = np.moveaxis(x, 1, -1)
+        _, height, width, _ = x.shape
+        pads, out_hw = self._geometry(height, width)
+        x_padded = ops.pad_spatial(x, pads)
+        row_sums = _sum_over_offsets(x_padded, 1, self.pool_size[0], self.strides[0], out_hw[0])
+        y = _sum_over_offsets(row_sums, 2, self.pool_size[1], self.strides[1], out_hw[1])
+        if self.padding == "same":
+            counts = self._window_counts(height, width, pads, out_hw, x.dtype)
+        else:
+            counts = np.asarray(self.pool_size[0] * self.pool_size[1], dtype=x.dtype)
+        y /= counts
+        if training:
+            self._cache = {
+                "counts": counts,
+                "padded_shape": x_padded.shape,
+                "pads": pads,
+                "input_hw": (height, width),
+                "out_hw": out_hw,
+            }
+        return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
+
+    def backward(self, grad):
+        cache = self._pop_cache()
+        if self.data_format == "channels_first":
+            grad = np.moveaxis(grad, 1, -1)
+        (ph, pw), (sh, sw), (out_h, out_w) = self.pool_size, self.strides, cache["out_hw"]
+        grad_sums = grad / cache["counts"]
+        n, padded_h, padded_w, channels = cache["padded_shape"]
+        grad_rows = np.zeros((n, out_h, padded_w, channels), dtype=grad.dtype)
+        for j in range(pw):
+            grad_rows[:, :, ops.window_slice(j, sw, out_w), :] += grad_sums
+        grad_padded = np.zeros(cache["padded_shape"], dtype=grad.dtype)
+        for i in range(ph):
+            grad_padded[:, ops.window_slice(i, sh, out_h), :, :] += grad_rows
+        grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
+        return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
+
+
+def _sum_over_offsets(x: np.ndarray, axis: int, size: int, stride: int, count: int) -> np.ndarray:
+    """Sums over `count` windows of `size` spaced `stride` apart along `axis` (1 or 2): a fresh array."""
+
+    def offset(k):
+        index = [slice(None)] * x.ndim
+        index[axis] = ops.window_slice(k, stride, count)
+        return tuple(index)
+
+    result = x[offset(0)].copy()
+    for k in range(1, size):
+        result += x[offset(k)]
+    return result
+
+
+class BaseGlobalPooling2D(Layer):
+    """What the global pooling layers share: arguments, output shape and the pooled axes.
+
+    Args:
+        data_format: "channels_last" (default) or "channels_first".
+        keepdims: keep the two spatial axes, with length 1 (default False).
+    """
+
+    input_ndim = 4
+
+    def __init__(self, data_format=None, keepdims=False, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = normalize_data_format(data_format, self.name)
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ValueError(f"keepdims of layer '{self.name}' must be True or False. Received: keepdims={keepdims!r}")
+        self.keepdims = bool(keepdims)
+
+    @property
+    def _axes(self) -> tuple[int, int]:
+        return (1, 2) if self.data_format == "channels_last" else (2, 3)
+
+    def compute_output_shape(self, input_shape):
+        batch, channels = input_shape[0], to_channels_last(input_shape, self.data_format)[-1]
+        if not self.keepdims:
+            return (batch, channels)
+        return from_channels_last((batch, 1, 1, channels), self.data_format)
+
+    def get_config(self):
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(BaseGlobalPooling2D):
+    """The mean of each channel over all positions: `(batch, height, width, channels)` -> `(batch, channels)`.
+
+    Backward: every input pixel receives its channel's gradient divided by
+    `height * width`.
+
+    Args:
+        data_format: "channels_last" (default) or "channels_first".
+        keepdims: keep the spatial axes with length 1, giving
+            `(batch, 1, 1, channels)` (default False).
+
+    Example:
+        >>> GlobalAveragePooling2D()(np.ones((2, 4, 5, 3))).shape
+        (2, 3)
+    """
+
+    def forward(self, x, training=False):
+        if training:
+            self._cache = {"shape": x.shape}
+        return x.mean(axis=self._axes, keepdims=self.keepdims)
+
+    def backward(self, grad):
+        shape = self._pop_cache()["shape"]
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self._axes)
+        grad_x = np.empty(shape, dtype=grad.dtype)
+        grad_x[...] = grad / (shape[self._axes[0]] * shape[self._axes[1]])
+        return grad_x
+
+
+class GlobalMaxPooling2D(BaseGlobalPooling2D):
+    """The maximum of each channel over all positions: `(batch, height, width, channels)` -> `(batch, channels)`.
+
+    Backward: a channel's gradient goes to the pixel that held the maximum;
+    when several pixels tie, it is shared equally between them, as Keras's
+    backends differentiate a reduce-max.
+
+    Args:
+        data_format: "channels_last" (default) or "channels_first".
+        keepdims: keep the spatial axes with length 1, giving
+            `(batch, 1, 1, channels)` (default False).
+
+    Example:
+        >>> GlobalMaxPooling2D(keepdims=True)(np.ones((2, 4, 5, 3))).shape
+        (2, 1, 1, 3)
+    """
+
+    def forward(self, x, training=False):
+        y = x.max(axis=self._axes, keepdims=True)
+        if training:
+            winners = x == y
+            self._cache = {"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)}
+        return y if self.keepdims else y.reshape(y.shape[0], -1)
+
+    def backward(self, grad):
+        cache = self._pop_cache()
+        if not self.keepdims:
+            grad = np.expand_dims(grad, self._axes)
+        return cache["winners"] * (grad / cache["ties"])

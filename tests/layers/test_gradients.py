@@ -1,5 +1,7 @@
 """Every layer's backward against central differences, in float64, for inputs and weights."""
 
+import zlib
+
 import numpy as np
 import pytest
 from gradcheck import assert_gradients_close, numerical_gradient
@@ -42,6 +44,52 @@ LAYER_CASES = {
     "activation_tanh": (lambda: layers.Activation("tanh", **F64), (3, 4)),
     "activation_softmax": (lambda: layers.Activation("softmax", **F64), (3, 4)),
     "activation_linear": (lambda: layers.Activation("linear", **F64), (3, 4)),
+    "leaky_relu": (lambda: layers.LeakyReLU(**F64), (3, 5)),
+    "leaky_relu_slope": (lambda: layers.LeakyReLU(negative_slope=0.05, **F64), (2, 3, 4)),
+    "elu": (lambda: layers.ELU(**F64), (3, 5)),
+    "elu_alpha": (lambda: layers.ELU(alpha=0.4, **F64), (2, 3, 4)),
+    "prelu": (lambda: layers.PReLU(**F64), (3, 5)),
+    "prelu_per_pixel": (lambda: layers.PReLU(**F64), (2, 3, 3, 2)),
+    "prelu_shared_axes": (lambda: layers.PReLU(shared_axes=[1, 2], **F64), (2, 4, 3, 2)),
+    "prelu_shared_axis_int": (lambda: layers.PReLU(shared_axes=2, **F64), (2, 3, 4)),
+    "avgpool_2": (lambda: layers.AveragePooling2D(2, **F64), (2, 4, 6, 3)),
+    "avgpool_odd_valid": (lambda: layers.AveragePooling2D(2, **F64), (2, 5, 5, 2)),
+    "avgpool_overlap": (lambda: layers.AveragePooling2D(3, strides=2, **F64), (2, 7, 7, 2)),
+    "avgpool_overlap_same": (lambda: layers.AveragePooling2D(3, strides=1, padding="same", **F64), (1, 5, 5, 2)),
+    "avgpool_same_s2": (lambda: layers.AveragePooling2D(2, padding="same", **F64), (2, 5, 3, 2)),
+    "avgpool_same_rect": (lambda: layers.AveragePooling2D((3, 2), strides=(2, 3), padding="same", **F64), (1, 6, 7, 2)),
+    "avgpool_rect": (lambda: layers.AveragePooling2D((2, 3), strides=(1, 2), **F64), (1, 5, 7, 2)),
+    "avgpool_channels_first": (lambda: layers.AveragePooling2D(2, data_format="channels_first", **F64), (2, 3, 4, 4)),
+    "avgpool_same_channels_first": (lambda: layers.AveragePooling2D(3, strides=2, padding="same", data_format="channels_first", **F64), (2, 2, 5, 6)),
+    "global_avgpool": (lambda: layers.GlobalAveragePooling2D(**F64), (2, 3, 4, 3)),
+    "global_avgpool_keepdims_channels_first": (lambda: layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True, **F64), (2, 3, 4, 2)),
+    "global_maxpool": (lambda: layers.GlobalMaxPooling2D(**F64), (2, 3, 4, 3)),
+    "global_maxpool_keepdims": (lambda: layers.GlobalMaxPooling2D(keepdims=True, **F64), (2, 3, 2, 2)),
+    "global_maxpool_channels_first": (lambda: layers.GlobalMaxPooling2D(data_format="channels_first", **F64), (2, 3, 4, 2)),
+    "zero_padding_default": (lambda: layers.ZeroPadding2D(**F64), (2, 3, 4, 2)),
+    "zero_padding_pair": (lambda: layers.ZeroPadding2D((2, 0), **F64), (1, 3, 3, 2)),
+    "zero_padding_asymmetric": (lambda: layers.ZeroPadding2D(((1, 2), (0, 3)), **F64), (2, 2, 3, 2)),
+    "zero_padding_channels_first": (lambda: layers.ZeroPadding2D(((0, 1), (2, 1)), data_format="channels_first", **F64), (2, 2, 3, 3)),
+    "reshape": (lambda: layers.Reshape((6, 2), **F64), (2, 3, 4)),
+    "reshape_inferred": (lambda: layers.Reshape((-1, 3, 2), **F64), (2, 4, 6)),
+    "dropout_rate_zero": (lambda: layers.Dropout(0.0, **F64), (3, 4)),
+    # Inference statistics: a frozen layer normalizes with its moving statistics even in training.
+    "batchnorm_frozen": (lambda: layers.BatchNormalization(trainable=False, **F64), (4, 3)),
+    "batchnorm_frozen_channels_first": (lambda: layers.BatchNormalization(axis=1, trainable=False, **F64), (2, 3, 2, 2)),
+}
+
+# Layers whose training forward differs from their inference forward: checked against central
+# differences of the training forward itself. Each evaluation uses a fresh twin of the layer (same
+# seed, same weights), so a seeded Dropout draws the same mask every time.
+TRAINING_CASES = {
+    "dropout_seeded": (lambda: layers.Dropout(0.4, seed=3, **F64), (3, 5)),
+    "dropout_rank4": (lambda: layers.Dropout(0.5, seed=11, **F64), (2, 3, 3, 2)),
+    "dropout_noise_shape": (lambda: layers.Dropout(0.5, noise_shape=(None, 1, 1, 2), seed=5, **F64), (3, 2, 3, 2)),
+    "batchnorm_dense": (lambda: layers.BatchNormalization(**F64), (5, 3)),
+    "batchnorm_conv_channels_last": (lambda: layers.BatchNormalization(momentum=0.8, **F64), (2, 3, 3, 2)),
+    "batchnorm_conv_channels_first": (lambda: layers.BatchNormalization(axis=1, epsilon=0.01, **F64), (2, 3, 2, 3)),
+    "batchnorm_no_scale": (lambda: layers.BatchNormalization(scale=False, **F64), (4, 3)),
+    "batchnorm_no_center_rank3": (lambda: layers.BatchNormalization(center=False, axis=1, **F64), (3, 2, 4)),
 }
 
 
@@ -53,6 +101,19 @@ def _far_from_kinks(x: np.ndarray, points=(0.0, -0.2, 0.8), margin=1e-3) -> np.n
     return x
 
 
+def _randomize_weights(layer, rng) -> None:
+    """Non-zero biases so they matter; variances (BatchNormalization's moving ones) stay positive."""
+    for name, w in zip(layer.weight_names, layer.weights):
+        w[...] = rng.normal(scale=0.5, size=w.shape)
+        if "variance" in name:
+            w[...] = np.abs(w) + 0.5
+
+
+def _trainable_weights(layer):
+    """(name, weight) of the weights that get gradients (BatchNormalization's moving statistics do not)."""
+    return [(name, w) for name, w in zip(layer.weight_names, layer.weights) if layer._trainable_params[name]]
+
+
 @pytest.mark.parametrize("case", sorted(LAYER_CASES))
 def test_backward_matches_central_differences(case):
     make_layer, input_shape = LAYER_CASES[case]
@@ -60,8 +121,7 @@ def test_backward_matches_central_differences(case):
     layer = make_layer()
     x = _far_from_kinks(rng.normal(size=input_shape))
     layer.build_for(x.shape)
-    for w in layer.weights:  # non-zero biases so they matter
-        w[...] = rng.normal(scale=0.5, size=w.shape)
+    _randomize_weights(layer, rng)
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
 
     def objective():
@@ -72,7 +132,7 @@ def test_backward_matches_central_differences(case):
     assert grad_x.shape == x.shape
     assert grad_x.dtype == np.float64
     assert_gradients_close(grad_x, numerical_gradient(objective, x))
-    for name, weight in zip(layer.weight_names, layer.weights):
+    for name, weight in _trainable_weights(layer):
         assert_gradients_close(layer.grads[name], numerical_gradient(objective, weight))
 
 
@@ -144,3 +204,112 @@ def test_backward_without_input_gradient_gives_the_same_weight_gradients(case):
     assert layer.backward_without_input_gradient(upstream) is None
     for name, grad in expected.items():
         np.testing.assert_array_equal(layer.grads[name], grad)
+
+
+def _training_twin_factory(case, rng):
+    """(layer, x, upstream, fresh) for a TRAINING_CASES entry; `fresh()` is a new twin with `layer`'s current weights."""
+    make_layer, input_shape = TRAINING_CASES[case]
+    x = rng.normal(size=input_shape)
+    layer = make_layer()
+    layer.build_for(x.shape)
+    _randomize_weights(layer, rng)
+    upstream = rng.normal(size=layer.compute_output_shape(x.shape))
+
+    def fresh():
+        twin = make_layer()
+        twin.build_for(x.shape)
+        twin.set_weights(layer.get_weights())
+        return twin
+
+    return layer, x, upstream, fresh
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_CASES))
+def test_training_backward_matches_central_differences_of_the_training_forward(case):
+    rng = np.random.default_rng(zlib.crc32(case.encode()))
+    layer, x, upstream, fresh = _training_twin_factory(case, rng)
+
+    def objective():
+        return np.sum(fresh().forward(x, training=True) * upstream)
+
+    twin = fresh()
+    y = twin.forward(x, training=True)
+    assert not np.allclose(y, fresh().forward(x, training=False)), "the training forward should differ from inference"
+    grad_x = twin.backward(upstream)
+    assert grad_x.shape == x.shape and grad_x.dtype == np.float64
+    assert_gradients_close(grad_x, numerical_gradient(objective, x))
+    for name, weight in _trainable_weights(layer):
+        assert_gradients_close(twin.grads[name], numerical_gradient(objective, weight))
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_CASES))
+def test_training_cases_shapes_and_inference_keep_nothing(case):
+    layer, x, _, _ = _training_twin_factory(case, np.random.default_rng(0))
+    before = layer.get_weights()
+    y = layer(x)
+    assert layer._cache is None
+    for old, new in zip(before, layer.get_weights()):  # inference moves no statistics
+        np.testing.assert_array_equal(old, new)
+    y_train = layer.forward(x, training=True)
+    assert layer.compute_output_shape(x.shape) == y.shape == y_train.shape
+    assert layer.compute_output_shape((None, *x.shape[1:])) == (None, *y.shape[1:])
+    layer.backward(np.ones(y.shape))
+    with pytest.raises(RuntimeError, match="training=True"):
+        layer.backward(np.ones(y.shape))
+
+
+@pytest.mark.parametrize("case", sorted(TRAINING_CASES))
+def test_training_backward_without_input_gradient_gives_the_same_weight_gradients(case):
+    _, x, upstream, fresh = _training_twin_factory(case, np.random.default_rng(5))
+    full, light = fresh(), fresh()
+    full.forward(x, training=True)
+    full.backward(upstream)
+    light.forward(x, training=True)
+    assert light.backward_without_input_gradient(upstream) is None
+    assert sorted(light.grads) == sorted(full.grads)
+    for name, grad in full.grads.items():
+        np.testing.assert_array_equal(light.grads[name], grad)
+
+
+def test_whole_model_with_the_new_layers_matches_central_differences_in_training():
+    """Every weight's gradient through BatchNormalization's batch statistics and the new layers, in a model."""
+    import minikeras as keras
+
+    rng = np.random.default_rng(7)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(5, 5, 2), dtype="float64"),
+            layers.Conv2D(3, 3, padding="same", **F64),
+            layers.BatchNormalization(**F64),
+            layers.LeakyReLU(0.2, **F64),
+            layers.ZeroPadding2D(((1, 0), (0, 1)), **F64),
+            layers.AveragePooling2D(2, padding="same", **F64),
+            layers.PReLU(shared_axes=[1, 2], **F64),
+            layers.Conv2D(4, 2, data_format="channels_last", **F64),
+            layers.GlobalMaxPooling2D(**F64),
+            layers.Dense(6, **F64),
+            layers.ELU(**F64),
+            layers.Reshape((2, 3), **F64),
+            layers.BatchNormalization(axis=1, **F64),
+            layers.Flatten(**F64),
+            layers.Dense(3, **F64),
+            layers.Softmax(**F64),
+        ]
+    )
+    model.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x = rng.normal(size=(4, 5, 5, 2))
+    y = keras.utils.to_categorical([0, 1, 2, 1], 3).astype(np.float64)
+    for layer in model.layers:
+        _randomize_weights(layer, rng)
+
+    def loss():
+        return model._loss_fn(y, model._forward(x, training=True))
+
+    y_pred = model._forward(x, training=True)
+    model._backward(model._loss_fn.gradient(y, y_pred))
+    checked = 0
+    for layer in model.layers:
+        for name, weight in _trainable_weights(layer):
+            assert_gradients_close(layer.grads[name], numerical_gradient(loss, weight))
+            checked += 1
+    assert checked == 13  # 2 conv x 2, 2 batchnorm x 2, prelu, 2 dense x 2

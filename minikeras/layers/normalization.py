@@ -1,0 +1,206 @@
+"""Normalization layers: `BatchNormalization`."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from minikeras import initializers, regularizers
+from minikeras.layers.base import Layer
+
+
+class BatchNormalization(Layer):
+    """Normalizes each feature (channel) to zero mean and unit variance, then scales and shifts it.
+
+    Shapes: x and y `(batch, ..., features, ...)`; the feature axis is `axis`
+    (-1 for Dense outputs and channels_last images, 1 for channels_first
+    images), and every other axis is reduced over. The weights, in Keras's
+    order, are `gamma` (if `scale`), `beta` (if `center`), `moving_mean` and
+    `moving_variance`, each of shape `(features,)`; the moving ones are not
+    trainable.
+
+    Forward, training (`training=True` and the layer trainable): with the batch
+    statistics `mean` and biased `var` of each feature over the reduced axes,
+    `x_hat = (x - mean) / sqrt(var + epsilon)` and `y = gamma * x_hat + beta`;
+    the moving statistics then move toward the batch's:
+    `moving = moving * momentum + batch_statistic * (1 - momentum)`.
+
+    Forward, inference: the same with `moving_mean` and `moving_variance` in
+    place of the batch statistics, which are left unchanged. A layer with
+    `trainable=False` always runs this way, as in Keras.
+
+    Backward, training, with g = dL/dy and averages taken per feature over
+    the reduced axes: `dL/dgamma = sum(g * x_hat)`, `dL/dbeta = sum(g)`, and,
+    since the batch statistics depend on x,
+    `dL/dx = gamma / sqrt(var + epsilon) * (g - mean(g) - x_hat * mean(g * x_hat))`.
+    In inference the statistics are constants: `dL/dx = g * gamma / sqrt(moving_variance + epsilon)`.
+
+    Args:
+        axis: the feature axis (default -1).
+        momentum: weight of the old value in the moving statistics, in [0, 1] (default 0.99).
+        epsilon: positive number added to the variance (default 1e-3).
+        center: learn the offset `beta` (default True).
+        scale: learn the factor `gamma` (default True).
+        beta_initializer, gamma_initializer: defaults "zeros" and "ones".
+        moving_mean_initializer, moving_variance_initializer: defaults "zeros" and "ones".
+        beta_regularizer, gamma_regularizer: optional regularizers of `beta` and `gamma`.
+        beta_constraint, gamma_constraint, renorm, renorm_clipping, renorm_momentum,
+            synchronized: Keras's options, accepted so Keras configs load;
+            minikeras implements only their defaults (constraints None, no
+            renormalization). `synchronized` concerns several devices and changes
+            nothing on one.
+
+    Example:
+        >>> layer = BatchNormalization()
+        >>> y = layer(np.random.default_rng(0).normal(3.0, 2.0, size=(64, 4)), training=True)
+        >>> bool(abs(y.mean()) < 1e-5), layer.moving_mean.round(2)  # moved 1% toward the batch mean
+        (True, array([0.03, 0.03, 0.03, 0.03], dtype=float32))
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
+        renorm=False,
+        renorm_clipping=None,
+        renorm_momentum=0.99,
+        synchronized=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ValueError(f"axis of layer '{self.name}' must be an integer. Received: axis={axis!r}")
+        if not _is_number(momentum) or not 0 <= momentum <= 1:
+            raise ValueError(f"momentum of layer '{self.name}' must be a number in [0, 1]. Received: momentum={momentum!r}")
+        if not _is_number(epsilon) or epsilon <= 0:
+            raise ValueError(f"epsilon of layer '{self.name}' must be a positive number. Received: epsilon={epsilon!r}")
+        for argument, value in (("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint), ("renorm", renorm)):
+            if value not in (None, False):
+                raise ValueError(
+                    f"Layer '{self.name}': minikeras does not implement {argument} in BatchNormalization. "
+                    f"Received: {argument}={value!r}"
+                )
+        self.axis = int(axis)
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = float(renorm_momentum)
+        self.synchronized = bool(synchronized)
+
+    def _feature_axis(self, ndim: int) -> int:
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(
+                f"axis of layer '{self.name}' is out of range for an input of rank {ndim}. Received: axis={self.axis}"
+            )
+        return self.axis % ndim
+
+    def build(self, input_shape):
+        axis = self._feature_axis(len(input_shape))
+        features = input_shape[axis]
+        if axis == 0 or features is None:
+            raise ValueError(
+                f"Layer '{self.name}' (BatchNormalization) needs a known feature axis other than the batch axis. "
+                f"Received: axis={self.axis}, input_shape={input_shape}"
+            )
+        shape = (features,)
+        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer) if self.scale else None
+        self.beta = self.add_weight("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer) if self.center else None
+        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer, trainable=False)
+
+    def compute_output_shape(self, input_shape):
+        self._feature_axis(len(input_shape))
+        return tuple(input_shape)
+
+    def forward(self, x, training=False):
+        axis = self._feature_axis(x.ndim)
+        reduced = tuple(a for a in range(x.ndim) if a != axis)
+        per_feature = [1] * x.ndim
+        per_feature[axis] = -1  # (features,) arrays broadcast along the feature axis through this shape
+        gamma = None if self.gamma is None else self.gamma.reshape(per_feature)
+        beta = None if self.beta is None else self.beta.reshape(per_feature)
+        batch_statistics = training and self.trainable
+        if batch_statistics:
+            mean = x.mean(axis=reduced, keepdims=True)
+            centered = x - mean
+            variance = np.mean(np.square(centered), axis=reduced, keepdims=True)
+            inv_std = 1.0 / np.sqrt(variance + np.asarray(self.epsilon, dtype=x.dtype))
+            x_hat = centered * inv_std
+            y = x_hat * gamma if gamma is not None else x_hat.copy()
+            if beta is not None:
+                y += beta
+            self.moving_mean[...] = self.moving_mean * self.momentum + mean.reshape(-1) * (1.0 - self.momentum)
+            self.moving_variance[...] = self.moving_variance * self.momentum + variance.reshape(-1) * (1.0 - self.momentum)
+        else:
+            moving_mean = self.moving_mean.reshape(per_feature)
+            inv_std = 1.0 / np.sqrt(self.moving_variance.reshape(per_feature) + np.asarray(self.epsilon, dtype=x.dtype))
+            factor = inv_std if gamma is None else inv_std * gamma
+            shift = -moving_mean * factor if beta is None else beta - moving_mean * factor
+            y = x * factor + shift
+            x_hat = (x - moving_mean) * inv_std if training else None
+        if training:
+            self._cache = {"x_hat": x_hat, "inv_std": inv_std, "reduced": reduced, "batch_statistics": batch_statistics}
+        return y
+
+    def backward(self, grad):
+        cache = self._pop_cache()
+        x_hat, inv_std, reduced = cache["x_hat"], cache["inv_std"], cache["reduced"]
+        if self.scale:
+            self.grads["gamma"] = np.sum(grad * x_hat, axis=reduced)
+            grad_hat = grad * self.gamma.reshape(inv_std.shape)
+        else:
+            grad_hat = grad
+        if self.center:
+            self.grads["beta"] = np.sum(grad, axis=reduced)
+        if not cache["batch_statistics"]:
+            return grad_hat * inv_std
+        # The batch mean and variance depend on every x of the feature: their share of the gradient.
+        mean_grad = grad_hat.mean(axis=reduced, keepdims=True)
+        mean_grad_x_hat = np.mean(grad_hat * x_hat, axis=reduced, keepdims=True)
+        return inv_std * (grad_hat - mean_grad - x_hat * mean_grad_x_hat)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+            "beta_constraint": None,
+            "gamma_constraint": None,
+            "synchronized": self.synchronized,
+            "renorm": False,
+            "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
+        }
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))

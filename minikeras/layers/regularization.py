@@ -1,0 +1,102 @@
+"""Regularization layers: `Dropout`."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from minikeras.layers.base import Layer
+from minikeras.utils.random import global_rng
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zeroes each input with probability `rate` and scales the rest up.
+
+    In training `y = x * mask / (1 - rate)`, with `mask` 1 with probability
+    `1 - rate` and 0 otherwise, so the expected value of `y` is `x`. In
+    inference (`predict`, `evaluate`, `layer(x)`) the layer returns its input
+    unchanged, and `rate=0` changes nothing in training either.
+
+    Backward: `dL/dx = g * mask / (1 - rate)`, with the mask of the forward pass.
+
+    Randomness: with a `seed`, the layer owns a generator started from it, so
+    two layers made with the same seed drop the same units, call after call
+    (each call draws a new mask). Without one, masks come from minikeras's
+    shared generator, which `minikeras.utils.set_random_seed` makes repeatable.
+
+    Args:
+        rate: fraction of the inputs to drop, a number in [0, 1).
+        noise_shape: optional shape of the mask, broadcast over the input; an
+            entry of 1 shares one draw along that axis, None takes the input's
+            size. E.g. `(None, 1, 1, None)` drops whole channels of an image batch.
+        seed: optional non-negative integer.
+
+    Example:
+        >>> layer = Dropout(0.5, seed=1)
+        >>> x = np.ones((2, 4))
+        >>> np.array_equal(layer(x), x)  # inference: the identity
+        True
+        >>> sorted(set(layer(x, training=True).ravel().tolist()))  # training: dropped or doubled
+        [0.0, 2.0]
+    """
+
+    min_ndim = 1
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+            raise ValueError(f"rate of layer '{self.name}' must be a number in [0, 1). Received: rate={rate!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}")
+        self.rate = float(rate)
+        self.seed = None if seed is None else int(seed)
+        self.noise_shape = self._validate_noise_shape(noise_shape)
+        self._rng = None if seed is None else np.random.default_rng(self.seed)
+
+    def _validate_noise_shape(self, noise_shape):
+        if noise_shape is None:
+            return None
+        try:
+            dims = tuple(noise_shape) if not isinstance(noise_shape, str) else None
+        except TypeError:
+            dims = None
+        if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0) for d in dims):
+            raise ValueError(
+                f"noise_shape of layer '{self.name}' must be a tuple of positive integers or None. "
+                f"Received: noise_shape={noise_shape!r}"
+            )
+        return tuple(None if d is None else int(d) for d in dims)
+
+    def build(self, input_shape):
+        if self.noise_shape is None:
+            return
+        fits = len(self.noise_shape) == len(input_shape) and all(
+            n is None or n == 1 or d is None or n == d for n, d in zip(self.noise_shape, input_shape)
+        )
+        if not fits:
+            raise ValueError(
+                f"noise_shape of layer '{self.name}' must broadcast to its input, with 1 or the input's size "
+                f"on each axis. Received: noise_shape={self.noise_shape} for an input of shape {input_shape}"
+            )
+
+    def forward(self, x, training=False):
+        if not training:
+            return x
+        if self.rate == 0:
+            self._cache = {"scale": None}
+            return x
+        shape = x.shape if self.noise_shape is None else tuple(d if n is None else n for n, d in zip(self.noise_shape, x.shape))
+        rng = self._rng if self._rng is not None else global_rng()
+        keep = 1.0 - self.rate
+        # Dropped: 0; kept: 1 / keep. Broadcast over the input when noise_shape shares draws.
+        scale = (rng.random(shape, dtype=np.float32) < keep) * np.asarray(1.0 / keep, dtype=x.dtype)
+        self._cache = {"scale": scale}
+        return x * scale
+
+    def backward(self, grad):
+        scale = self._pop_cache()["scale"]
+        return grad if scale is None else grad * scale
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
