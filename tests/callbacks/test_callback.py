@@ -46,11 +46,6 @@ def test_a_new_fit_trains_again_after_a_stop():
     assert len(model.fit(*tiny_data(), epochs=3, verbose=0).epoch) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="callback.py: Callback.on_train_batch_begin/_end should call on_batch_begin/_end, as Keras's do, "
-    "so that a subclass overriding Keras's older names is called (LambdaCallback maps them itself)",
-)
 def test_a_subclass_overriding_the_older_batch_names_is_called():
     class OldStyle(callbacks.Callback):
         def on_train_begin(self, logs=None):

@@ -38,11 +38,11 @@ def layer_configs(config):
 
 
 def test_a_layer_minikeras_lacks_is_named_with_the_supported_ones(tmp_path):
-    def add_batch_norm(config):
-        layer_configs(config).insert(2, {"module": "keras.layers", "class_name": "BatchNormalization", "config": {"name": "bn"}})
+    def add_lstm(config):
+        layer_configs(config).insert(2, {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 4}})
 
-    path = rewrite_keras_archive(FIXTURES / "keras3_cnn.keras", tmp_path / "bn.keras", add_batch_norm)
-    with pytest.raises(ValueError, match=r"Unknown layer: 'BatchNormalization'.*Known names: .*Conv2D.*Dense.*MaxPooling2D"):
+    path = rewrite_keras_archive(FIXTURES / "keras3_cnn.keras", tmp_path / "lstm.keras", add_lstm)
+    with pytest.raises(ValueError, match=r"Unknown layer: 'LSTM'.*Known names: .*Conv2D.*Dense.*MaxPooling2D"):
         keras.models.load_model(path)
 
 
