@@ -152,9 +152,11 @@ def test_ctrl_c_finishes_the_current_step_then_stops_after_on_train_end():
 def test_runs_with_the_same_seed_are_bitwise_identical():
     def run():
         keras.utils.set_random_seed(123)
-        model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")])
+        model = keras.Sequential(
+            [keras.Input(shape=(4,)), layers.Dense(8, activation="tanh"), layers.Dropout(0.3), layers.Dense(3, activation="softmax")]
+        )
         model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(X, Y, epochs=3, batch_size=5, validation_split=0.25, shuffle=True, verbose=0)
+        history = model.fit(X, Y, epochs=3, batch_size=5, validation_split=0.25, shuffle=True, verbose=0)  # dropout draws too
         return model.get_weights(), history.history, model.predict(X, verbose=0)
 
     (w1, h1, p1), (w2, h2, p2) = run(), run()
