@@ -42,11 +42,14 @@ class BatchNormalization(Layer):
         epsilon: positive number added to the variance (default 1e-3).
         center: learn the offset `beta` (default True).
         scale: learn the factor `gamma` (default True).
-        beta_initializer, gamma_initializer: defaults "zeros" and "ones".
-        moving_mean_initializer, moving_variance_initializer: defaults "zeros" and "ones".
-        beta_regularizer, gamma_regularizer: optional regularizers of `beta` and `gamma`.
-        beta_constraint, gamma_constraint, renorm, renorm_clipping, renorm_momentum,
-            synchronized: Keras's options, accepted so Keras configs load;
+        beta_initializer: default "zeros".
+        gamma_initializer: default "ones".
+        moving_mean_initializer: default "zeros".
+        moving_variance_initializer: default "ones".
+        beta_regularizer: optional regularizer of `beta`.
+        gamma_regularizer: optional regularizer of `gamma`.
+        **kwargs: Keras's beta_constraint, gamma_constraint, renorm, renorm_clipping,
+            renorm_momentum and synchronized are accepted so Keras configs load;
             minikeras implements only their defaults (constraints None, no
             renormalization). `synchronized` concerns several devices and changes
             nothing on one.
