@@ -182,15 +182,22 @@ class ELU(Layer):
         self.alpha = _real_number(alpha, "alpha", self)
 
     def forward(self, x, training=False):
-        alpha = np.asarray(self.alpha, dtype=x.dtype)
-        y = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+        # alpha * expm1(min(x, 0)) + max(x, 0): each piece is exactly 0 on the other side.
+        y = np.expm1(np.minimum(x, 0))
+        y *= np.asarray(self.alpha, dtype=x.dtype)
+        y += np.maximum(x, 0)
         if training:
             self._cache = {"x": x, "y": y}
         return y
 
     def backward(self, grad):
         cache = self._pop_cache()
-        return np.where(cache["x"] > 0, grad, grad * (cache["y"] + np.asarray(self.alpha, dtype=grad.dtype)))
+        # Below zero the derivative alpha * exp(x) is y + alpha; above it, 1.
+        slope = cache["y"] + np.asarray(self.alpha - 1, dtype=grad.dtype)
+        slope *= cache["x"] <= 0
+        slope += 1
+        slope *= grad
+        return slope
 
     def get_config(self):
         return {**super().get_config(), "alpha": self.alpha}
