@@ -83,8 +83,10 @@ class BatchNormalization(Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:  # tf.keras 2 writes the built axis as [3]
+            axis = axis[0]
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
-            raise ValueError(f"axis of layer '{self.name}' must be an integer. Received: axis={axis!r}")
+            raise ValueError(f"axis of layer '{self.name}' must be an integer (one axis). Received: axis={axis!r}")
         if not _is_number(momentum) or not 0 <= momentum <= 1:
             raise ValueError(f"momentum of layer '{self.name}' must be a number in [0, 1]. Received: momentum={momentum!r}")
         if not _is_number(epsilon) or epsilon <= 0:
@@ -167,21 +169,26 @@ class BatchNormalization(Layer):
         return y
 
     def backward(self, grad):
+        return self._backward(grad, input_gradient=True)
+
+    def backward_without_input_gradient(self, grad):
+        self._backward(grad, input_gradient=False)
+
+    def _backward(self, grad, input_gradient):
         cache = self._pop_cache()
         x_hat, inv_std, sums = cache["x_hat"], cache["inv_std"], cache["sums"]
         # d/dx_hat = g * gamma: gamma folds into the per-feature factor applied last.
         factor = inv_std if self.gamma is None else inv_std * self.gamma.reshape(sums.broadcast)
-        if not cache["batch_statistics"]:
-            if self.scale:
-                self.grads["gamma"] = sums.dot(grad, x_hat)
-            if self.center:
-                self.grads["beta"] = sums.total(grad)
-            return grad * factor
-        grad_sum, grad_x_hat_sum = sums.total(grad), sums.dot(grad, x_hat)
         if self.scale:
-            self.grads["gamma"] = grad_x_hat_sum
+            self.grads["gamma"] = sums.dot(grad, x_hat)
         if self.center:
-            self.grads["beta"] = grad_sum
+            self.grads["beta"] = sums.total(grad)
+        if not input_gradient:
+            return None
+        if not cache["batch_statistics"]:  # constant statistics: a per-feature scaling
+            return grad * factor
+        grad_sum = self.grads["beta"] if self.center else sums.total(grad)
+        grad_x_hat_sum = self.grads["gamma"] if self.scale else sums.dot(grad, x_hat)
         # The batch mean and variance depend on every x of the feature: their share of the gradient is
         # the per-feature mean of g and the projection of g on x_hat, both taken away from g.
         count = grad.size // grad.shape[sums.axis]

@@ -108,3 +108,12 @@ def test_invalid_arguments_are_refused_naming_the_layer(kwargs, message):
 def test_an_axis_the_input_lacks_is_refused_at_build(axis, shape):
     with pytest.raises(ValueError, match=r"'bn'.*axis"):
         layers.BatchNormalization(axis=axis, name="bn").build_for(shape)
+
+
+def test_the_one_element_axis_list_tf_keras_2_writes_is_read_as_that_axis():
+    layer = layers.BatchNormalization.from_config({"name": "bn", "axis": [3], "momentum": 0.9, "epsilon": 0.001})
+    assert layer.get_config()["axis"] == 3
+    layer.build_for((None, 4, 4, 5))
+    assert layer.gamma.shape == (5,)
+    with pytest.raises(ValueError, match=r"axis of layer 'bn2'.*one axis.*\[1, 2\]"):
+        layers.BatchNormalization(axis=[1, 2], name="bn2")
