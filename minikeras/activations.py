@@ -7,12 +7,22 @@ An activation is an object with two methods:
   `grad = dL/dy` it returns `dL/dx`. Only one of `x` and `y` is needed, and the
   class attribute `uses_input` says which, so layers keep only that one.
 
-`get(identifier)` accepts a name (`"relu"`), None (linear) or such an object.
-The module-level names (`minikeras.activations.relu`, ...) are instances, so
-`Dense(8, activation=minikeras.activations.relu)` works as in Keras.
+`get(identifier)` accepts a name (`"relu"`), None (linear), a config dictionary
+or such an object. The module-level names (`minikeras.activations.relu`, ...)
+are instances, so `Dense(8, activation=minikeras.activations.relu)` works as in
+Keras; those with options also take them as keywords the way Keras's functions
+do: `activations.gelu(x, approximate=True)`, `activations.leaky_relu(x,
+negative_slope=0.1)`. A configured object such as `GELU(approximate=True)` can
+be given to a layer and is saved with its options.
+
+Every function here is written to stay finite for inputs as large as 1e4 in
+either direction (only `exponential` overflows, as it does in Keras).
 """
 
 from __future__ import annotations
+
+import functools
+import math
 
 import numpy as np
 
@@ -36,10 +46,20 @@ class Activation:
         return self(z)
 
     def get_config(self) -> dict:
+        """The constructor arguments (empty for activations without options)."""
         return {}
 
+    @classmethod
+    def from_config(cls, config: dict) -> Activation:
+        return cls(**config)
+
+    def with_options(self, **options) -> Activation:
+        """Return a copy of this activation with some constructor arguments changed."""
+        return type(self).from_config({**self.get_config(), **options})
+
     def __repr__(self) -> str:
-        return f"<activation {self.name}>"
+        options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
+        return f"<activation {self.name}{' ' + options if options else ''}>"
 
 
 class Linear(Activation):
@@ -114,7 +134,9 @@ class Softmax(Activation):
     def __init__(self, axis: int = -1):
         self.axis = axis
 
-    def __call__(self, x):
+    def __call__(self, x, **options):
+        if options:  # Keras's functional form: softmax(x, axis=1)
+            return self.with_options(**options)(x)
         shifted = x - np.max(x, axis=self.axis, keepdims=True)
         e = np.exp(shifted)
         return e / np.sum(e, axis=self.axis, keepdims=True)
@@ -122,12 +144,309 @@ class Softmax(Activation):
     def gradient(self, grad, x, y):
         return y * (grad - np.sum(grad * y, axis=self.axis, keepdims=True))
 
+    def get_config(self):
+        return {"axis": self.axis}
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """`1 / (1 + exp(-x))` without overflow for large |x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+class ELU(Activation):
+    """Exponential linear unit: `y = x` for `x > 0`, else `alpha * (exp(x) - 1)`.
+
+    Derivative: 1 for `x > 0`, else `alpha * exp(x)`. The exponential is taken of
+    `min(x, 0)` only, so large positive inputs never overflow.
+
+    Args:
+        alpha: the value the function tends to for large negative `x` is
+            `-alpha` (default 1.0).
+
+    Example:
+        >>> elu(np.array([-1.0, 2.0]))
+        array([-0.63212056,  2.        ])
+    """
+
+    name = "elu"
+    uses_input = True
+
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+
+    def __call__(self, x, **options):
+        if options:
+            return self.with_options(**options)(x)
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def gradient(self, grad, x, y):
+        return grad * np.where(x > 0, 1.0, self.alpha * np.exp(np.minimum(x, 0)))
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+class SELU(Activation):
+    """Scaled ELU: `y = scale * x` for `x > 0`, else `scale * alpha * (exp(x) - 1)`.
+
+    `alpha = 1.67326324...` and `scale = 1.05070098...` are the constants of
+    Klambauer et al. (2017) that keep activations near zero mean and unit
+    variance. Derivative: `scale` for `x > 0`, else `scale * alpha * exp(x)`,
+    which is `y + scale * alpha` there, so only `y` is kept.
+    """
+
+    name = "selu"
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+
+    def __call__(self, x):
+        return self.scale * np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
+
+    def gradient(self, grad, x, y):
+        return grad * np.where(y > 0, self.scale, y + self.scale * self.alpha)
+
+
+# erfc's Chebyshev series per precision: (largest z fitted, degree). Beyond the
+# largest z erfc underflows in that precision (float32: erfc(10) ~ 2e-45).
+_ERFC_SERIES = {"float64": (26.0, 24), "float32": (10.0, 10)}
+
+
+@functools.lru_cache(maxsize=None)
+def _erfc_series(precision: str) -> np.ndarray:
+    """Chebyshev coefficients of `log(erfc(z) / t) + z^2` as a function of `t = 2 / (2 + z)`.
+
+    numpy has no error function, and a Python loop over `math.erfc` would be slow
+    on a layer's output. The function of `t` above is smooth for z >= 0, so it is
+    interpolated once, on first use, at Chebyshev nodes from `math.erfc`. The
+    float64 series is accurate to about 1e-13 relative, the float32 one (fewer
+    terms, computed in float32) to about 1e-7.
+    """
+    z_max, degree = _ERFC_SERIES[precision]
+    t_min = 2.0 / (2.0 + z_max)
+
+    def target(u):
+        t = t_min + (np.asarray(u) + 1.0) * (1.0 - t_min) / 2.0
+        z = 2.0 / t - 2.0
+        return np.array([math.log(math.erfc(zi)) + zi * zi - math.log(ti) for zi, ti in zip(z, t)])
+
+    return np.polynomial.chebyshev.chebinterpolate(target, degree).astype(precision)
+
+
+def erfc(z: np.ndarray) -> np.ndarray:
+    """Complementary error function `1 - erf(z)`, elementwise.
+
+    Computed in float32 for float32 (and float16) input, else in float64; accurate
+    in relative terms also where erfc is tiny (large `z`), which is what keeps
+    GELU exact far into the negative inputs.
+    """
+    z = np.asarray(z)
+    precision = "float32" if z.dtype in (np.float32, np.float16) else "float64"
+    z = z.astype(precision, copy=False)
+    z_max = _ERFC_SERIES[precision][0]
+    magnitude = np.abs(z)
+    t = 2.0 / (2.0 + magnitude)
+    t_min = 2.0 / (2.0 + z_max)
+    u = (np.maximum(t, t_min) - t_min) * (2.0 / (1.0 - t_min)) - 1.0
+    tail = t * np.exp(np.polynomial.chebyshev.chebval(u, _erfc_series(precision)) - magnitude * magnitude)
+    return np.where(z >= 0, tail, 2.0 - tail)
+
+
+class GELU(Activation):
+    """Gaussian error linear unit: `y = x * Phi(x)`, `Phi` the standard normal CDF.
+
+    Exact (the default, as in Keras's `gelu`): `Phi(x) = erfc(-x / sqrt(2)) / 2`,
+    derivative `Phi(x) + x * phi(x)` with `phi(x) = exp(-x^2 / 2) / sqrt(2 pi)`.
+
+    Approximate (`approximate=True`): `Phi(x) ~ (1 + tanh(c (x + 0.044715 x^3))) / 2`
+    with `c = sqrt(2 / pi)`; derivative
+    `(1 + t) / 2 + x (1 - t^2) c (1 + 3 * 0.044715 x^2) / 2` with `t` that tanh.
+
+    Args:
+        approximate: use the tanh approximation (default False).
+
+    Example:
+        >>> gelu(np.array([-1.0, 0.0, 1.0]))                    # exact
+        array([-0.15865525,  0.        ,  0.84134475])
+        >>> gelu(np.array([1.0]), approximate=True)              # Keras's keyword
+        array([0.84119199])
+        >>> Dense(8, activation=GELU(approximate=True))          # in a layer
+    """
+
+    name = "gelu"
+    uses_input = True
+    _c = math.sqrt(2.0 / math.pi)
+    _k = 0.044715
+
+    def __init__(self, approximate: bool = False):
+        self.approximate = bool(approximate)
+
+    def __call__(self, x, **options):
+        if options:
+            return self.with_options(**options)(x)
+        if self.approximate:
+            return 0.5 * x * (1.0 + np.tanh(self._c * (x + self._k * x * x * x)))
+        return x * (0.5 * erfc(-x / math.sqrt(2.0)))
+
+    def gradient(self, grad, x, y):
+        if self.approximate:
+            t = np.tanh(self._c * (x + self._k * x * x * x))
+            slope = 0.5 * (1.0 + t) + 0.5 * x * ((1.0 - t * t) * self._c * (1.0 + 3.0 * self._k * x * x))
+            return grad * slope
+        cdf = 0.5 * erfc(-x / math.sqrt(2.0))
+        pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+        return grad * (cdf + x * pdf)
+
+    def get_config(self):
+        return {"approximate": self.approximate}
+
+
+class Softplus(Activation):
+    """`y = log(1 + exp(x))`, computed as `max(x, 0) + log1p(exp(-|x|))`; derivative `sigmoid(x)`."""
+
+    name = "softplus"
+    uses_input = True
+
+    def __call__(self, x):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+    def gradient(self, grad, x, y):
+        return grad * _stable_sigmoid(x)
+
+
+class Softsign(Activation):
+    """`y = x / (1 + |x|)`; derivative `1 / (1 + |x|)^2`."""
+
+    name = "softsign"
+    uses_input = True
+
+    def __call__(self, x):
+        return x / (1.0 + np.abs(x))
+
+    def gradient(self, grad, x, y):
+        denominator = 1.0 + np.abs(x)
+        return grad / (denominator * denominator)
+
+
+class SiLU(Activation):
+    """Sigmoid linear unit, also called swish: `y = x * sigmoid(x)`.
+
+    Derivative: `s + x s (1 - s)` with `s = sigmoid(x)`. `swish` and `silu` are
+    the same object, saved as "silu" as Keras does.
+    """
+
+    name = "silu"
+    uses_input = True
+
+    def __call__(self, x):
+        return x * _stable_sigmoid(x)
+
+    def gradient(self, grad, x, y):
+        s = _stable_sigmoid(x)
+        return grad * (s * (1.0 + x * (1.0 - s)))
+
+
+class HardSigmoid(Activation):
+    """Keras 3's piecewise-linear sigmoid: `y = clip(x / 6 + 1/2, 0, 1)`.
+
+    (Keras 2 used `x / 5`; Keras 3 uses `relu6(x + 3) / 6`, which is this.)
+    Derivative: 1/6 for `-3 < x < 3`, where `0 < y < 1`, else 0.
+    """
+
+    name = "hard_sigmoid"
+
+    def __call__(self, x):
+        return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+    def gradient(self, grad, x, y):
+        return grad * (((y > 0) & (y < 1)) / 6.0)
+
+
+class Exponential(Activation):
+    """`y = exp(x)`; derivative `y`. Overflows to inf above about 88 (float32), as Keras does."""
+
+    name = "exponential"
+
+    def __call__(self, x):
+        return np.exp(x)
+
+    def apply_in_place(self, z):
+        return np.exp(z, out=z)
+
+    def gradient(self, grad, x, y):
+        return grad * y
+
+
+class LeakyReLU(Activation):
+    """`y = x` for `x >= 0`, else `negative_slope * x`; derivative 1 or `negative_slope`.
+
+    Args:
+        negative_slope: the slope for negative inputs (default 0.2, Keras's
+            `leaky_relu` function; the `LeakyReLU` layer defaults to 0.3).
+    """
+
+    name = "leaky_relu"
+    uses_input = True
+
+    def __init__(self, negative_slope: float = 0.2):
+        self.negative_slope = float(negative_slope)
+
+    def __call__(self, x, **options):
+        if options:
+            return self.with_options(**options)(x)
+        return np.where(x >= 0, x, self.negative_slope * x)
+
+    def gradient(self, grad, x, y):
+        return grad * np.where(x >= 0, 1.0, self.negative_slope)
+
+    def get_config(self):
+        return {"negative_slope": self.negative_slope}
+
+
+class LogSoftmax(Activation):
+    """Log of the softmax along `axis`: `y_i = x_i - max(x) - log(sum_j exp(x_j - max(x)))`.
+
+    Vector-Jacobian product: `dL/dx = g - softmax(x) * sum(g)` (sum over the
+    axis), and `softmax(x) = exp(y)`, so only `y` is kept.
+
+    Args:
+        axis: the axis normalized over (default -1).
+    """
+
+    name = "log_softmax"
+
+    def __init__(self, axis: int = -1):
+        self.axis = axis
+
+    def __call__(self, x, **options):
+        if options:
+            return self.with_options(**options)(x)
+        shifted = x - np.max(x, axis=self.axis, keepdims=True)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
+
+    def gradient(self, grad, x, y):
+        return grad - np.exp(y) * np.sum(grad, axis=self.axis, keepdims=True)
+
+    def get_config(self):
+        return {"axis": self.axis}
+
 
 linear = Linear()
 relu = ReLU()
 sigmoid = Sigmoid()
 tanh = Tanh()
 softmax = Softmax()
+elu = ELU()
+selu = SELU()
+gelu = GELU()
+softplus = Softplus()
+softsign = Softsign()
+silu = SiLU()
+swish = silu
+hard_sigmoid = HardSigmoid()
+exponential = Exponential()
+leaky_relu = LeakyReLU()
+log_softmax = LogSoftmax()
 
 ALL_ACTIVATIONS: dict[str, Activation] = {
     "linear": linear,
@@ -135,11 +454,29 @@ ALL_ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": sigmoid,
     "tanh": tanh,
     "softmax": softmax,
+    "elu": elu,
+    "selu": selu,
+    "gelu": gelu,
+    "softplus": softplus,
+    "softsign": softsign,
+    "silu": silu,
+    "swish": swish,
+    "hard_sigmoid": hard_sigmoid,
+    "exponential": exponential,
+    "leaky_relu": leaky_relu,
+    "log_softmax": log_softmax,
+}
+
+# Class names, for configured activations saved as `{"class_name": "GELU", "config": {...}}`.
+ACTIVATION_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Linear, ReLU, Sigmoid, Tanh, Softmax, ELU, SELU, GELU, Softplus, Softsign, SiLU)
+    + (HardSigmoid, Exponential, LeakyReLU, LogSoftmax)
 }
 
 
 def get(identifier) -> Activation:
-    """Return the activation for a name, None (linear) or an activation object.
+    """Return the activation for a name, None (linear), a config dict or an activation object.
 
     Raises:
         ValueError: for an unknown name (the closest known name is suggested).
@@ -152,12 +489,26 @@ def get(identifier) -> Activation:
             "Pass a name such as 'relu', or an instance of minikeras.activations.Activation "
             "that defines __call__ and gradient."
         )
+    if isinstance(identifier, dict) and identifier.get("class_name") in ACTIVATION_CLASSES:
+        return ACTIVATION_CLASSES[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
     return registry.resolve(identifier, ALL_ACTIVATIONS, "activation", Activation)
 
 
 def serialize(activation: Activation):
-    """Return what Keras writes for `activation` in a layer config: its name, or for a
-    registered custom activation its config dictionary."""
+    """Return what Keras writes for `activation` in a layer config.
+
+    A built-in activation with its default options is written as its name
+    ("gelu"), exactly as Keras writes it; one with other options
+    (`GELU(approximate=True)`, `LeakyReLU(0.1)`) as `{"class_name", "config"}`,
+    which `get` reads back; a registered custom activation as its config
+    dictionary.
+    """
     if getattr(type(activation), "_registered_name", None):
         return registry.serialize(activation, "keras.activations")
+    cls = type(activation)
+    if ACTIVATION_CLASSES.get(cls.__name__) is cls:
+        default = ALL_ACTIVATIONS.get(activation.name)
+        if type(default) is cls and default.get_config() == activation.get_config():
+            return activation.name
+        return {"module": "minikeras.activations", "class_name": cls.__name__, "config": activation.get_config()}
     return activation.name

@@ -14,6 +14,8 @@ unreduced per-sample values, as Keras's do.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from minikeras import activations
@@ -101,8 +103,15 @@ class Loss:
             return value, None
         factor = np.asarray(scale, dtype=grad.dtype)
         if weights is not None:
-            factor = (weights * factor)[..., None].astype(grad.dtype, copy=False)
+            # one weight per value; the values reduced `reduced_axis` of y_pred away
+            per_value = np.broadcast_to(weights * factor, values.shape)
+            factor = np.expand_dims(per_value, self.reduced_axis % grad.ndim).astype(grad.dtype, copy=False)
         return value, grad * factor
+
+    @property
+    def reduced_axis(self) -> int:
+        """The axis of `y_pred` that each per-sample value is reduced over (the last, unless `axis` says otherwise)."""
+        return getattr(self, "axis", -1)
 
 
 def _broadcast_weights(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -144,7 +153,9 @@ class CategoricalCrossentropy(Loss):
 
     Args:
         from_logits: whether `y_pred` holds logits (default False).
-        label_smoothing: in [0, 1]; labels become `t (1 - s) + s / classes`.
+        label_smoothing: in [0, 1]; labels become `t (1 - s) + s / classes`,
+            `classes` being the size of the labels' last axis (as in Keras,
+            even when `axis` is another one).
         axis: the class axis (default -1).
     """
 
@@ -159,12 +170,13 @@ class CategoricalCrossentropy(Loss):
         self.axis = axis
 
     def compute(self, y_true, y_pred, with_gradient):
+        y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        classes = y_true.shape[-1]  # Keras smooths with the last axis's size, whatever `axis` is
         if self.axis not in (-1, y_pred.ndim - 1):
             y_pred = np.moveaxis(y_pred, self.axis, -1)
             y_true = np.moveaxis(y_true, self.axis, -1)
-        y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         if self.label_smoothing:
-            y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / y_pred.shape[-1]
+            y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / classes
         values, grad = categorical_crossentropy_with_gradient(y_true, y_pred, self.from_logits, with_gradient)
         if grad is not None and self.axis not in (-1, y_pred.ndim - 1):
             grad = np.moveaxis(grad, -1, self.axis)
@@ -316,6 +328,232 @@ class MeanAbsoluteError(Loss):
         return values, np.sign(diff) / diff.shape[-1] if with_gradient else None
 
 
+def _difference(y_true, y_pred) -> np.ndarray:
+    """`y_pred - y_true` after giving the labels the predictions' rank and dtype."""
+    return y_pred - _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+
+
+class MeanAbsolutePercentageError(Loss):
+    """`100 * mean(|y_true - y_pred| / max(|y_true|, eps))` over the last axis.
+
+    As in Keras the denominator is bounded below by `epsilon()` (1e-7), so a zero
+    label gives a large but finite value. Gradient:
+    `100 * sign(y_pred - y_true) / max(|y_true|, eps) / width`.
+    """
+
+    default_name = "mean_absolute_percentage_error"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        scale = 100.0 / np.maximum(np.abs(y_true), _config.epsilon())
+        diff = y_pred - y_true
+        values = np.mean(np.abs(diff) * scale, axis=-1)
+        return values, (np.sign(diff) * scale / diff.shape[-1]).astype(y_pred.dtype, copy=False) if with_gradient else None
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """`mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))^2)` over the last axis.
+
+    Values below `epsilon()` are raised to it before the logarithm, as Keras
+    does, so the gradient is zero where `y_pred < eps`; elsewhere it is
+    `2 (a - b) / (y_pred + 1) / width` with `a`, `b` the two logarithms.
+    """
+
+    default_name = "mean_squared_logarithmic_error"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        eps = _config.epsilon()
+        y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        shifted_pred = np.maximum(y_pred, eps) + 1.0
+        diff = np.log(shifted_pred) - np.log(np.maximum(y_true, eps) + 1.0)
+        values = np.mean(diff * diff, axis=-1)
+        if not with_gradient:
+            return values, None
+        grad = np.where(y_pred >= eps, 2.0 * diff / shifted_pred, 0.0) / diff.shape[-1]
+        return values, grad.astype(y_pred.dtype, copy=False)
+
+
+class CosineSimilarity(Loss):
+    """Negative cosine similarity along `axis`: `-sum(u * v)`, `u`, `v` the unit-length labels and predictions.
+
+    Each vector is divided by `max(||x||, eps)`, Keras's `normalize`, so a zero
+    vector gives 0. Values lie in [-1, 1]; -1 means the same direction.
+    With `n = ||y_pred||`, the gradient is `-(u - (u . v) v) / n` where
+    `n > eps`, else `-u / eps`.
+
+    Args:
+        axis: the axis the similarity is computed along (default -1).
+    """
+
+    default_name = "cosine_similarity"
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.axis = axis
+
+    def compute(self, y_true, y_pred, with_gradient):
+        eps = _config.epsilon()
+        y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        true_unit = y_true / np.maximum(np.sqrt(np.sum(y_true * y_true, axis=self.axis, keepdims=True)), eps)
+        norm = np.sqrt(np.sum(y_pred * y_pred, axis=self.axis, keepdims=True))
+        inverse = 1.0 / np.maximum(norm, eps)
+        pred_unit = y_pred * inverse
+        cosine = np.sum(true_unit * pred_unit, axis=self.axis, keepdims=True)
+        values = -np.squeeze(cosine, axis=self.axis)
+        if not with_gradient:
+            return values, None
+        grad = -inverse * (true_unit - np.where(norm > eps, cosine * pred_unit, 0.0))
+        return values, grad.astype(y_pred.dtype, copy=False)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}
+
+
+class Huber(Loss):
+    """Huber loss, averaged over the last axis: quadratic for small errors, linear for large.
+
+    Per element, with `e = y_pred - y_true`: `e^2 / 2` where `|e| <= delta`,
+    else `delta * |e| - delta^2 / 2`. Gradient: `e` or `delta * sign(e)`, over width.
+
+    Args:
+        delta: where the loss turns from quadratic to linear (default 1.0).
+    """
+
+    default_name = "huber_loss"
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name=None, dtype=None):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.delta = float(delta)
+
+    def compute(self, y_true, y_pred, with_gradient):
+        error = _difference(y_true, y_pred)
+        small = np.abs(error) <= self.delta
+        elements = np.where(small, 0.5 * error * error, self.delta * np.abs(error) - 0.5 * self.delta**2)
+        values = np.mean(elements, axis=-1)
+        if not with_gradient:
+            return values, None
+        grad = np.where(small, error, self.delta * np.sign(error)) / error.shape[-1]
+        return values, grad.astype(y_pred.dtype, copy=False)
+
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
+
+class LogCosh(Loss):
+    """Mean of `log(cosh(y_pred - y_true))` over the last axis.
+
+    Computed as `e + softplus(-2 e) - log(2)`, finite for any error; about
+    `e^2 / 2` for small errors and `|e| - log(2)` for large ones. Gradient:
+    `tanh(e) / width`.
+    """
+
+    default_name = "log_cosh"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        error = _difference(y_true, y_pred)
+        doubled = -2.0 * error
+        softplus = np.maximum(doubled, 0) + np.log1p(np.exp(-np.abs(doubled)))
+        values = np.mean(error + softplus - math.log(2.0), axis=-1)
+        return values, np.tanh(error) / error.shape[-1] if with_gradient else None
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence `sum(t * log(t / p))` over the last axis.
+
+    Both labels and predictions are clipped to `[eps, 1]` first, as Keras does;
+    the gradient `-t / p` is zero where the prediction is clipped.
+    """
+
+    default_name = "kl_divergence"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        eps = _config.epsilon()
+        t = np.clip(_match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False), eps, 1.0)
+        p = np.clip(y_pred, eps, 1.0)
+        values = np.sum(t * np.log(t / p), axis=-1)
+        if not with_gradient:
+            return values, None
+        inside = (y_pred >= eps) & (y_pred <= 1.0)
+        return values, np.where(inside, -t / p, 0.0).astype(y_pred.dtype, copy=False)
+
+
+class Poisson(Loss):
+    """Mean of `y_pred - y_true * log(y_pred + eps)` over the last axis; gradient `(1 - t / (p + eps)) / width`."""
+
+    default_name = "poisson"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        eps = _config.epsilon()
+        t = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        values = np.mean(y_pred - t * np.log(y_pred + eps), axis=-1)
+        if not with_gradient:
+            return values, None
+        return values, ((1.0 - t / (y_pred + eps)) / y_pred.shape[-1]).astype(y_pred.dtype, copy=False)
+
+
+def _hinge_labels(y_true: np.ndarray) -> np.ndarray:
+    """Keras's rule: when every label of the batch is 0 or 1, map them to -1 and 1; otherwise keep them."""
+    if np.all((y_true == 0) | (y_true == 1)):
+        return 2.0 * y_true - 1.0
+    return y_true
+
+
+class Hinge(Loss):
+    """Mean of `max(1 - t * y_pred, 0)` over the last axis, for labels `t` in {-1, 1}.
+
+    Labels given as 0/1 are mapped to -1/1 (Keras does this when all labels of
+    the call are 0 or 1). Gradient: `-t / width` where the margin is positive.
+    """
+
+    default_name = "hinge"
+    squared = False
+
+    def compute(self, y_true, y_pred, with_gradient):
+        t = _hinge_labels(_match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False))
+        margin = np.maximum(1.0 - t * y_pred, 0.0)
+        width = y_pred.shape[-1]
+        if self.squared:
+            values = np.mean(margin * margin, axis=-1)
+            grad = -2.0 * margin * t / width if with_gradient else None
+        else:
+            values = np.mean(margin, axis=-1)
+            grad = np.where(margin > 0, -t, 0.0) / width if with_gradient else None
+        return values, None if grad is None else grad.astype(y_pred.dtype, copy=False)
+
+
+class SquaredHinge(Hinge):
+    """Mean of `max(1 - t * y_pred, 0)^2` over the last axis; labels as in `Hinge`.
+
+    Gradient: `-2 max(1 - t y_pred, 0) t / width`.
+    """
+
+    default_name = "squared_hinge"
+    squared = True
+
+
+class CategoricalHinge(Loss):
+    """`max(neg - pos + 1, 0)` per sample, with `pos = sum(t * y_pred)` and `neg = max((1 - t) * y_pred)`.
+
+    Labels are one-hot (0/1). Gradient where the loss is positive: `-t`, plus
+    `(1 - t_k)` at the class `k` that attains `neg` (the first, on ties).
+    """
+
+    default_name = "categorical_hinge"
+
+    def compute(self, y_true, y_pred, with_gradient):
+        t = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
+        positive = np.sum(t * y_pred, axis=-1)
+        others = (1.0 - t) * y_pred
+        negative = np.max(others, axis=-1)
+        values = np.maximum(negative - positive + 1.0, 0.0)
+        if not with_gradient:
+            return values, None
+        top = np.zeros_like(y_pred)
+        np.put_along_axis(top, np.argmax(others, axis=-1)[..., None], 1.0, axis=-1)
+        grad = ((values > 0)[..., None] * (top * (1.0 - t) - t)).astype(y_pred.dtype, copy=False)
+        return values, grad
+
+
 def _per_sample(loss_class, **options):
     """Make Keras's functional form of a loss: per-sample values, no reduction."""
 
@@ -333,27 +571,49 @@ sparse_categorical_crossentropy = _per_sample(SparseCategoricalCrossentropy)
 binary_crossentropy = _per_sample(BinaryCrossentropy)
 mean_squared_error = _per_sample(MeanSquaredError)
 mean_absolute_error = _per_sample(MeanAbsoluteError)
+mean_absolute_percentage_error = _per_sample(MeanAbsolutePercentageError)
+mean_squared_logarithmic_error = _per_sample(MeanSquaredLogarithmicError)
+cosine_similarity = _per_sample(CosineSimilarity)
+huber = _per_sample(Huber)
+huber.__name__ = "huber"  # Keras's function name; the class's default name is "huber_loss"
+log_cosh = _per_sample(LogCosh)
+kl_divergence = _per_sample(KLDivergence)
+poisson = _per_sample(Poisson)
+hinge = _per_sample(Hinge)
+squared_hinge = _per_sample(SquaredHinge)
+categorical_hinge = _per_sample(CategoricalHinge)
 
-ALL_LOSSES: dict[str, type] = {
-    "categorical_crossentropy": CategoricalCrossentropy,
-    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "binary_crossentropy": BinaryCrossentropy,
-    "mean_squared_error": MeanSquaredError,
-    "mse": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError,
-    "mae": MeanAbsoluteError,
+# Keras's names and its legacy aliases (upper-case forms such as "MSE" are found by lower-casing).
+_NAMES = {
+    "categorical_crossentropy": (CategoricalCrossentropy, categorical_crossentropy),
+    "sparse_categorical_crossentropy": (SparseCategoricalCrossentropy, sparse_categorical_crossentropy),
+    "binary_crossentropy": (BinaryCrossentropy, binary_crossentropy),
+    "bce": (BinaryCrossentropy, binary_crossentropy),
+    "mean_squared_error": (MeanSquaredError, mean_squared_error),
+    "mse": (MeanSquaredError, mean_squared_error),
+    "mean_absolute_error": (MeanAbsoluteError, mean_absolute_error),
+    "mae": (MeanAbsoluteError, mean_absolute_error),
+    "mean_absolute_percentage_error": (MeanAbsolutePercentageError, mean_absolute_percentage_error),
+    "mape": (MeanAbsolutePercentageError, mean_absolute_percentage_error),
+    "mean_squared_logarithmic_error": (MeanSquaredLogarithmicError, mean_squared_logarithmic_error),
+    "msle": (MeanSquaredLogarithmicError, mean_squared_logarithmic_error),
+    "cosine_similarity": (CosineSimilarity, cosine_similarity),
+    "huber": (Huber, huber),
+    "log_cosh": (LogCosh, log_cosh),
+    "logcosh": (LogCosh, log_cosh),
+    "kl_divergence": (KLDivergence, kl_divergence),
+    "kld": (KLDivergence, kl_divergence),
+    "kullback_leibler_divergence": (KLDivergence, kl_divergence),
+    "poisson": (Poisson, poisson),
+    "hinge": (Hinge, hinge),
+    "squared_hinge": (SquaredHinge, squared_hinge),
+    "categorical_hinge": (CategoricalHinge, categorical_hinge),
 }
+
+ALL_LOSSES: dict[str, type] = {name: cls for name, (cls, _) in _NAMES.items()}
 ALL_LOSSES.update({cls.__name__: cls for cls in list(ALL_LOSSES.values())})
 
-LOSS_FUNCTIONS = {
-    "categorical_crossentropy": categorical_crossentropy,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "binary_crossentropy": binary_crossentropy,
-    "mean_squared_error": mean_squared_error,
-    "mse": mean_squared_error,
-    "mean_absolute_error": mean_absolute_error,
-    "mae": mean_absolute_error,
-}
+LOSS_FUNCTIONS = {name: function for name, (_, function) in _NAMES.items()}
 
 
 def get(identifier) -> Loss:
