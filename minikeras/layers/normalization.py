@@ -48,11 +48,13 @@ class BatchNormalization(Layer):
         moving_variance_initializer: default "ones".
         beta_regularizer: optional regularizer of `beta`.
         gamma_regularizer: optional regularizer of `gamma`.
-        **kwargs: Keras's beta_constraint, gamma_constraint, renorm, renorm_clipping,
-            renorm_momentum and synchronized are accepted so Keras configs load;
-            minikeras implements only their defaults (constraints None, no
-            renormalization). `synchronized` concerns several devices and changes
-            nothing on one.
+        beta_constraint: Keras's option, accepted so Keras configs load; only None.
+        gamma_constraint: Keras's option, accepted so Keras configs load; only None.
+        renorm: Keras's batch renormalization; only False.
+        renorm_clipping: used only with `renorm`; accepted and kept.
+        renorm_momentum: used only with `renorm`; accepted and kept.
+        synchronized: Keras's statistics across several devices; on one device
+            either value computes the same.
 
     Example:
         >>> layer = BatchNormalization()
