@@ -359,7 +359,7 @@ class HardSigmoid(Activation):
         return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
 
     def gradient(self, grad, x, y):
-        return grad * (((y > 0) & (y < 1)) / 6.0)
+        return np.where((y > 0) & (y < 1), grad / 6.0, 0.0).astype(grad.dtype, copy=False)
 
 
 class Exponential(Activation):
@@ -397,7 +397,7 @@ class LeakyReLU(Activation):
         return np.where(x >= 0, x, self.negative_slope * x)
 
     def gradient(self, grad, x, y):
-        return grad * np.where(x >= 0, 1.0, self.negative_slope)
+        return np.where(x >= 0, grad, self.negative_slope * grad)
 
     def get_config(self):
         return {"negative_slope": self.negative_slope}
