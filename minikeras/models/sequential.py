@@ -36,14 +36,26 @@ class Sequential(Trainer):
 
     def __init__(self, layers=None, trainable=True, name=None):
         self.name = name or unique_name("sequential")
-        self.trainable = trainable
         self._layers: list[Layer] = []
+        self._trainable = bool(trainable)
         self._input_layer: InputLayer | None = None
         self.built = False
         self._build_lock = threading.Lock()
         self._init_trainer()
         for layer in layers or []:
             self.add(layer)
+
+    @property
+    def trainable(self) -> bool:
+        """Whether fit updates the weights. Setting it sets every layer's `trainable`, as in
+        Keras (a frozen BatchNormalization then also runs with its moving statistics)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = self._trainable
 
     # ------------------------------------------------------------ layer list
     @property

@@ -118,3 +118,16 @@ def test_model_call_and_predict_on_batch_agree_with_predict():
     x = np.random.default_rng(0).normal(size=(7, 4)).astype(np.float32)
     np.testing.assert_allclose(model(x), model.predict(x, batch_size=3, verbose=0), rtol=1e-6)
     np.testing.assert_allclose(model.predict_on_batch(x), model(x), rtol=1e-6)
+
+
+def test_freezing_the_model_freezes_every_layer():
+    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3), layers.BatchNormalization(), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    before = model.get_weights()
+    model.trainable = False
+    assert all(not layer.trainable for layer in model.layers) and model.trainable_weights == []
+    model.fit(np.random.default_rng(0).normal(size=(8, 4)), np.zeros((8, 2)), epochs=1, verbose=0)
+    for a, b in zip(before, model.get_weights()):  # moving statistics included: a frozen BN runs in inference mode
+        np.testing.assert_array_equal(a, b)
+    model.trainable = True
+    assert all(layer.trainable for layer in model.layers)
