@@ -23,8 +23,20 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ALL_SYSTEMS = ["minikeras", "torch", "keras-jax", "keras-tensorflow", "keras-torch"]
-ALL_WORKLOADS = ["cnn-train", "mlp-train", "cnn-predict", "import", "predict-latency", "cold-start", "threads-1", "threads-2", "threads-4", "threads-8"]
+ALL_SYSTEMS = ["minikeras", "numpy-floor", "torch", "keras-jax", "keras-tensorflow", "keras-torch"]
+FLOOR_WORKLOADS = {"cnn-train", "mlp-train", "cnn-predict"}  # numpy-floor (numpy_floor.py) has only these
+ALL_WORKLOADS = [
+    "cnn-train",
+    "mlp-train",
+    "cnn-predict",
+    "import",
+    "predict-latency",
+    "cold-start",
+    "threads-1",
+    "threads-2",
+    "threads-4",
+    "threads-8",
+]
 LOWER_IS_BETTER = {"import", "predict-latency", "cold-start"}
 UNITS = {"import": "s", "predict-latency": "ms", "cold-start": "s"}
 COLD_START = {
@@ -37,18 +49,22 @@ BACKEND_MODULE = {"keras-jax": "jax", "keras-tensorflow": "tensorflow", "keras-t
 
 
 def available(system: str) -> bool:
-    if system == "minikeras":
+    if system in ("minikeras", "numpy-floor"):
         return True
     if system == "torch":
         return importlib.util.find_spec("torch") is not None
-    return importlib.util.find_spec("keras") is not None and importlib.util.find_spec(BACKEND_MODULE[system]) is not None
+    return (
+        importlib.util.find_spec("keras") is not None and importlib.util.find_spec(BACKEND_MODULE[system]) is not None
+    )
 
 
 def cold_start(system: str, model_file: str) -> dict:
     """Whole-process seconds (and peak MB) to import, load the seed CNN from its file and predict one sample."""
     import time
 
-    code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(path=model_file)
+    code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(
+        path=model_file
+    )
     env = dict(os.environ)
     if system.startswith("keras-"):
         env["KERAS_BACKEND"] = system.split("-", 1)[1]
@@ -62,11 +78,16 @@ def cold_start(system: str, model_file: str) -> dict:
 
 def measure(system: str, workload: str, model_file: str | None = None) -> dict | None:
     if workload == "cold-start":
-        return cold_start(system, model_file) if system != "torch" else None
+        return cold_start(system, model_file) if system not in ("torch", "numpy-floor") else None
     if workload.startswith("threads-") and system == "torch":
         return None
+    if system == "numpy-floor" and workload not in FLOOR_WORKLOADS:
+        return None
     result = subprocess.run(
-        [sys.executable, os.path.join(HERE, "workloads.py"), system, workload], capture_output=True, text=True, timeout=1800
+        [sys.executable, os.path.join(HERE, "workloads.py"), system, workload],
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     if result.returncode != 0:
         raise RuntimeError(f"{system} {workload} failed:\n{result.stderr[-3000:]}")
@@ -80,7 +101,15 @@ def run(systems, workloads, repeats):
     model_file = None
     if "cold-start" in workloads:
         directory = tempfile.mkdtemp()
-        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; print(workloads.seed_cnn_file(minikeras, {directory!r}))"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; print(workloads.seed_cnn_file(minikeras, {directory!r}))",
+            ],
+            check=True,
+            capture_output=True,
+        )
         model_file = os.path.join(directory, "seed_cnn_minikeras.keras")
     rounds = max(repeats, 7) if "cold-start" in workloads else repeats  # cold start: a median of at least 7
     for repeat in range(rounds):
@@ -98,7 +127,10 @@ def run(systems, workloads, repeats):
                 samples.setdefault(key, {"value": [], "peak_rss_mb": []})
                 samples[key]["value"].append(record["value"])
                 samples[key]["peak_rss_mb"].append(record["peak_rss_mb"])
-                print(f"  [{repeat + 1}/{rounds}] {system:17s} {workload:15s} {record['value']:12.4g} {record['unit']}", file=sys.stderr)
+                print(
+                    f"  [{repeat + 1}/{rounds}] {system:17s} {workload:15s} {record['value']:12.4g} {record['unit']}",
+                    file=sys.stderr,
+                )
     return {
         f"{system}|{workload}": {
             "median": statistics.median(values["value"]),
@@ -128,12 +160,22 @@ def table(results, systems, workloads) -> str:
         for peer in [c for c in columns if c != "minikeras"]:
             theirs = results.get(f"{peer}|{workload}")
             if mine and theirs:
-                ratio = theirs["median"] / mine["median"] if workload in LOWER_IS_BETTER else mine["median"] / theirs["median"]
+                ratio = (
+                    theirs["median"] / mine["median"]
+                    if workload in LOWER_IS_BETTER
+                    else mine["median"] / theirs["median"]
+                )
                 ratios.append(f"{peer} {ratio:.2f}x")
         lines.append(f"{workload:15s} " + (", ".join(ratios) or "-"))
-    for workload, label in (("cnn-train", "peak memory of cnn-train"), ("import", "peak memory after import"), ("cold-start", "peak memory of cold start")):
+    for workload, label in (
+        ("cnn-train", "peak memory of cnn-train"),
+        ("import", "peak memory after import"),
+        ("cold-start", "peak memory of cold start"),
+    ):
         if workload in workloads:
-            peaks = ", ".join(f"{s} {results[f'{s}|{workload}']['peak_rss_mb']:.0f}" for s in columns if f"{s}|{workload}" in results)
+            peaks = ", ".join(
+                f"{s} {results[f'{s}|{workload}']['peak_rss_mb']:.0f}" for s in columns if f"{s}|{workload}" in results
+            )
             lines.append(f"{label} (MB): {peaks}")
     return "\n".join(lines)
 
@@ -178,7 +220,17 @@ def main(argv=None):
     print(table(results, systems, workloads))
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"systems": systems, "workloads": workloads, "repeats": args.repeats, "results": results, "skipped": missing}, handle, indent=2)
+            json.dump(
+                {
+                    "systems": systems,
+                    "workloads": workloads,
+                    "repeats": args.repeats,
+                    "results": results,
+                    "skipped": missing,
+                },
+                handle,
+                indent=2,
+            )
     if args.png:
         chart(results, systems, workloads, args.png)
 

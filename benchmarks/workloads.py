@@ -4,7 +4,8 @@ Prints one JSON object: {"system", "workload", "value", "unit", "peak_rss_mb"}. 
 (`benchmarks/run.py`) starts one process per measurement so that systems never share a process
 and each Keras backend gets the one it was asked for.
 
-Systems: minikeras, torch (a plain PyTorch training loop), keras-jax, keras-tensorflow, keras-torch.
+Systems: minikeras, torch (a plain PyTorch training loop), keras-jax, keras-tensorflow, keras-torch,
+numpy-floor (the same arithmetic as plain numpy with no framework: `numpy_floor.py`).
 Workloads (see ../shared/BENCHMARKS.md): cnn-train, mlp-train, cnn-predict, import, predict-latency,
 threads-1/2/4/8 (cold-start is measured by the runner, as a whole process).
 """
@@ -51,7 +52,12 @@ def keras_models(keras):
 
     def mlp():
         return keras.Sequential(
-            [keras.Input(shape=(784,)), layers.Dense(256, activation="relu"), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")]
+            [
+                keras.Input(shape=(784,)),
+                layers.Dense(256, activation="relu"),
+                layers.Dense(128, activation="relu"),
+                layers.Dense(10, activation="softmax"),
+            ]
         )
 
     return cnn, mlp
@@ -61,14 +67,20 @@ def run_keras_style(keras, workload: str) -> float:
     cnn, mlp = keras_models(keras)
     x, y = data(workload)
     model = mlp() if workload == "mlp-train" else cnn()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     batch = MLP_BATCH if workload == "mlp-train" else CNN_BATCH
     if workload == "cnn-predict":
         model.predict(x[:512], batch_size=PREDICT_BATCH, verbose=0)  # warm up
         start = time.perf_counter()
         model.predict(x, batch_size=PREDICT_BATCH, verbose=0)
         return len(x) / (time.perf_counter() - start)
-    model.fit(x[: batch * 10], y[: batch * 10], batch_size=batch, epochs=1, verbose=0)  # warm up (and compile, for Keras)
+    model.fit(
+        x[: batch * 10], y[: batch * 10], batch_size=batch, epochs=1, verbose=0
+    )  # warm up (and compile, for Keras)
     start = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
     return len(x) / (time.perf_counter() - start)
@@ -85,9 +97,16 @@ def run_torch(workload: str) -> float:
         batch = MLP_BATCH
     else:
         model = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(16 * 7 * 7, 128), nn.ReLU(), nn.Linear(128, 10),
+            nn.Conv2d(1, 8, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(16 * 7 * 7, 128),
+            nn.ReLU(),
+            nn.Linear(128, 10),
         )
         x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
         batch = CNN_BATCH
@@ -152,8 +171,16 @@ def run_latency(system: str) -> float:
         from torch import nn
 
         model = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10),
+            nn.Conv2d(1, 8, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(8, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(784, 128),
+            nn.ReLU(),
+            nn.Linear(128, 10),
         ).eval()
         inputs = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         with torch.no_grad():
@@ -209,7 +236,22 @@ def main(system: str, workload: str) -> dict:
         try:
             value, unit = run_threads(system, int(workload.split("-")[1])), "samples/s"
         except Exception as error:  # Keras on JAX raises a TypeError with 8 threads: report it, not crash
-            return {"system": system, "workload": workload, "value": float("nan"), "unit": "samples/s", "peak_rss_mb": 0.0, "error": f"{type(error).__name__}: {error}"}
+            return {
+                "system": system,
+                "workload": workload,
+                "value": float("nan"),
+                "unit": "samples/s",
+                "peak_rss_mb": 0.0,
+                "error": f"{type(error).__name__}: {error}",
+            }
+    elif system == "numpy-floor":
+        if workload not in ("cnn-train", "mlp-train", "cnn-predict"):
+            raise SystemExit("numpy-floor: measured for cnn-train, mlp-train and cnn-predict only")
+        import numpy_floor
+
+        x, y = data(workload)
+        batch = {"mlp-train": MLP_BATCH, "cnn-train": CNN_BATCH}.get(workload, PREDICT_BATCH)
+        value, unit = numpy_floor.run(workload, x, y, batch, time.perf_counter), "samples/s"
     elif system == "torch":
         import torch
 
