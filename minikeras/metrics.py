@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, losses
+from minikeras import config as _config
 from minikeras.saving import registry
 
 
@@ -25,6 +26,8 @@ class Metric:
     Args:
         name: the key the metric's result has in logs.
         dtype: unused (results are Python floats); kept for Keras's signature.
+            None means `keras.config.floatx()` ("float32"), as in Keras, and
+            `get_config()` writes that name.
 
     Attributes:
         direction: "up" when larger is better (accuracy), "down" otherwise;
@@ -35,7 +38,7 @@ class Metric:
 
     def __init__(self, name=None, dtype=None):
         self.name = name or registry_name(type(self))
-        self.dtype = dtype
+        self.dtype = _config.floatx() if dtype is None else dtype
         self.reset_state()
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
@@ -149,10 +152,19 @@ def _wrapper_class(class_name: str, fn, default_name: str, direction: str, doc: 
 
 Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy", "up", "How often predictions equal labels exactly.")
 BinaryAccuracy = _wrapper_class(
-    "BinaryAccuracy", binary_accuracy, "binary_accuracy", "up", "How often `y_pred > threshold` matches binary labels.", threshold=0.5
+    "BinaryAccuracy",
+    binary_accuracy,
+    "binary_accuracy",
+    "up",
+    "How often `y_pred > threshold` matches binary labels.",
+    threshold=0.5,
 )
 CategoricalAccuracy = _wrapper_class(
-    "CategoricalAccuracy", categorical_accuracy, "categorical_accuracy", "up", "How often the argmax matches one-hot labels."
+    "CategoricalAccuracy",
+    categorical_accuracy,
+    "categorical_accuracy",
+    "up",
+    "How often the argmax matches one-hot labels.",
 )
 SparseCategoricalAccuracy = _wrapper_class(
     "SparseCategoricalAccuracy",
@@ -162,11 +174,20 @@ SparseCategoricalAccuracy = _wrapper_class(
     "How often the argmax matches integer labels.",
 )
 MeanSquaredError = _wrapper_class(
-    "MeanSquaredError", losses.mean_squared_error, "mean_squared_error", "down", "Mean of squared errors over the epoch."
+    "MeanSquaredError",
+    losses.mean_squared_error,
+    "mean_squared_error",
+    "down",
+    "Mean of squared errors over the epoch.",
 )
 MeanAbsoluteError = _wrapper_class(
-    "MeanAbsoluteError", losses.mean_absolute_error, "mean_absolute_error", "down", "Mean of absolute errors over the epoch."
+    "MeanAbsoluteError",
+    losses.mean_absolute_error,
+    "mean_absolute_error",
+    "down",
+    "Mean of absolute errors over the epoch.",
 )
+
 
 def _cosine_similarity(y_true, y_pred, axis=-1):
     """Cosine similarity per sample (positive: 1 means the same direction), the loss's negative."""
@@ -190,15 +211,30 @@ MeanSquaredLogarithmicError = _wrapper_class(
     "Mean squared logarithmic error over the epoch.",
 )
 CosineSimilarity = _wrapper_class(
-    "CosineSimilarity", _cosine_similarity, "cosine_similarity", "up", "Mean cosine similarity along `axis` (default -1).", axis=-1
+    "CosineSimilarity",
+    _cosine_similarity,
+    "cosine_similarity",
+    "up",
+    "Mean cosine similarity along `axis` (default -1).",
+    axis=-1,
 )
-LogCoshError = _wrapper_class("LogCoshError", losses.log_cosh, "logcosh", "down", "Mean of log(cosh(error)) over the epoch.")
+LogCoshError = _wrapper_class(
+    "LogCoshError", losses.log_cosh, "logcosh", "down", "Mean of log(cosh(error)) over the epoch."
+)
 Hinge = _wrapper_class("Hinge", losses.hinge, "hinge", "down", "Mean hinge loss over the epoch.")
-SquaredHinge = _wrapper_class("SquaredHinge", losses.squared_hinge, "squared_hinge", "down", "Mean squared hinge loss over the epoch.")
-CategoricalHinge = _wrapper_class(
-    "CategoricalHinge", losses.categorical_hinge, "categorical_hinge", "down", "Mean categorical hinge loss over the epoch."
+SquaredHinge = _wrapper_class(
+    "SquaredHinge", losses.squared_hinge, "squared_hinge", "down", "Mean squared hinge loss over the epoch."
 )
-KLDivergence = _wrapper_class("KLDivergence", losses.kl_divergence, "kl_divergence", "down", "Mean KL divergence over the epoch.")
+CategoricalHinge = _wrapper_class(
+    "CategoricalHinge",
+    losses.categorical_hinge,
+    "categorical_hinge",
+    "down",
+    "Mean categorical hinge loss over the epoch.",
+)
+KLDivergence = _wrapper_class(
+    "KLDivergence", losses.kl_divergence, "kl_divergence", "down", "Mean KL divergence over the epoch."
+)
 Poisson = _wrapper_class("Poisson", losses.poisson, "poisson", "down", "Mean Poisson loss over the epoch.")
 BinaryCrossentropy = _wrapper_class(
     "BinaryCrossentropy",
@@ -230,7 +266,9 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
             (None and -1) only; other values are refused.
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None, axis=-1):
+    def __init__(
+        self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None, axis=-1
+    ):
         if ignore_class is not None or axis != -1:
             raise ValueError(
                 "minikeras's SparseCategoricalCrossentropy metric supports only ignore_class=None and axis=-1. "
@@ -240,7 +278,13 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         self.from_logits = from_logits
 
     def get_config(self):
-        return {"name": self.name, "dtype": self.dtype, "from_logits": self.from_logits, "ignore_class": None, "axis": -1}
+        return {
+            "name": self.name,
+            "dtype": self.dtype,
+            "from_logits": self.from_logits,
+            "ignore_class": None,
+            "axis": -1,
+        }
 
 
 # ------------------------------------------------------------------ top-k accuracy
@@ -315,7 +359,9 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     direction = "up"
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
-        super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, from_sorted_ids=from_sorted_ids)
+        super().__init__(
+            sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, from_sorted_ids=from_sorted_ids
+        )
         self.k = k
         self.from_sorted_ids = from_sorted_ids
 
@@ -446,7 +492,9 @@ def confusion_counts(
         y_true = y_true[..., class_id, None]
         y_pred = y_pred[..., class_id, None]
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}"
+        )
     weights = np.ones_like(y_pred) if weights is None else np.broadcast_to(weights, y_pred.shape)
     if label_weights is not None:
         weights = weights * np.broadcast_to(np.asarray(label_weights, dtype=np.float32), y_pred.shape)
@@ -632,7 +680,9 @@ class AUC(Metric):
             self._buckets = _evenly_spaced([0.0, *inner, 1.0])
         else:
             if num_thresholds <= 1:
-                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}")
+                raise ValueError(
+                    f"Argument `num_thresholds` must be an integer > 1. Received: num_thresholds={num_thresholds}"
+                )
             self.num_thresholds = int(num_thresholds)
             inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._buckets = True
@@ -667,7 +717,9 @@ class AUC(Metric):
         y_pred = np.asarray(y_pred, dtype=np.float32)
         if self.multi_label and self.true_positives is None:
             if y_pred.ndim != 2:
-                raise ValueError(f"`y_pred` must have rank 2 when `multi_label=True`. Received: y_pred.shape={y_pred.shape}")
+                raise ValueError(
+                    f"`y_pred` must have rank 2 when `multi_label=True`. Received: y_pred.shape={y_pred.shape}"
+                )
             self._num_labels = y_pred.shape[1]
             self.reset_state()
         if self.from_logits:
