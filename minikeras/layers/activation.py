@@ -24,6 +24,8 @@ class ReLU(Layer):
         threshold: where the function switches (default 0.0).
     """
 
+    splittable_inference = True
+
     min_ndim = 1
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
@@ -79,6 +81,8 @@ class Softmax(Layer):
     correct whatever loss follows (not only cross-entropy).
     """
 
+    splittable_inference = True
+
     min_ndim = 1
 
     def __init__(self, axis=-1, **kwargs):
@@ -131,6 +135,8 @@ class LeakyReLU(Layer):
         array([[-0.2,  3. ]], dtype=float32)
     """
 
+    splittable_inference = True
+
     min_ndim = 1
 
     def __init__(self, negative_slope=0.3, **kwargs):
@@ -174,6 +180,8 @@ class ELU(Layer):
         >>> ELU()(np.array([[-1.0, 2.0]])).round(4)
         array([[-0.6321,  2.    ]], dtype=float32)
     """
+
+    splittable_inference = True
 
     min_ndim = 1
 
@@ -226,6 +234,8 @@ class PReLU(Layer):
         >>> layer(np.ones((2, 4, 4, 3))).shape, layer.alpha.shape
         ((2, 4, 4, 3), (1, 1, 3))
     """
+
+    splittable_inference = True
 
     def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)

@@ -64,10 +64,16 @@ class Layer:
     Subclasses set `input_ndim` (the rank they accept, batch axis included, or
     None for any rank >= `min_ndim`) and override `build`, `forward`,
     `backward`, `compute_output_shape` and `get_config`.
+
+    A subclass whose `forward(x, training=False)` keeps nothing on `self` and
+    treats each sample on its own may set `splittable_inference = True`: then
+    `predict` may cut a large batch into slices run on several cores at once
+    (see `minikeras.models.parallel`). The built-in layers all do.
     """
 
     input_ndim: int | None = None
     min_ndim: int = 2
+    splittable_inference: bool = False
 
     def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, activity_regularizer=None, **kwargs):
         if kwargs:

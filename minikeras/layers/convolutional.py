@@ -85,6 +85,8 @@ class Conv2D(Layer):
         (2, 28, 28, 8)
     """
 
+    splittable_inference = True
+
     input_ndim = 4
 
     def __init__(

@@ -20,6 +20,8 @@ class InputLayer(Layer):
         name: optional name.
     """
 
+    splittable_inference = True
+
     def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs):
         kwargs.pop("sparse", None)  # Keras's flag; minikeras inputs are always dense
         kwargs.pop("ragged", None)
@@ -82,6 +84,8 @@ class Dense(Layer):
         >>> layer(np.ones((2, 4))).shape
         (2, 3)
     """
+
+    splittable_inference = True
 
     def __init__(
         self,
@@ -172,6 +176,8 @@ class Flatten(Layer):
     transposed to `(batch, H, W, C)`, as Keras does.
     """
 
+    splittable_inference = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
@@ -205,6 +211,8 @@ class Flatten(Layer):
 
 class Activation(Layer):
     """Applies an activation function by name or object: `Activation("relu")`."""
+
+    splittable_inference = True
 
     min_ndim = 1
 

@@ -63,6 +63,8 @@ class BatchNormalization(Layer):
         (True, array([0.03, 0.03, 0.03, 0.03], dtype=float32))
     """
 
+    splittable_inference = True
+
     def __init__(
         self,
         axis=-1,

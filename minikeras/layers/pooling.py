@@ -19,6 +19,8 @@ class BasePooling2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    splittable_inference = True
+
     input_ndim = 4
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
@@ -264,6 +266,8 @@ class BaseGlobalPooling2D(Layer):
         data_format: "channels_last" (default) or "channels_first".
         keepdims: keep the two spatial axes, with length 1 (default False).
     """
+
+    splittable_inference = True
 
     input_ndim = 4
 

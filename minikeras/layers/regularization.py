@@ -41,6 +41,8 @@ class Dropout(Layer):
         [0.0, 2.0]
     """
 
+    splittable_inference = True
+
     min_ndim = 1
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):

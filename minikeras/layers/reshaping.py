@@ -28,6 +28,8 @@ class ZeroPadding2D(Layer):
         (1, 4, 7, 1)
     """
 
+    splittable_inference = True
+
     input_ndim = 4
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
@@ -97,6 +99,8 @@ class Reshape(Layer):
         >>> Reshape((-1, 2))(np.zeros((4, 3, 2, 2))).shape
         (4, 6, 2)
     """
+
+    splittable_inference = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)

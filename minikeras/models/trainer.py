@@ -24,7 +24,7 @@ from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
 from minikeras.models import data as data_utils
-from minikeras.models import data_adapters
+from minikeras.models import data_adapters, parallel
 
 # Keras compile() arguments that change nothing here (no graph, no device placement).
 _COMPILE_NO_OPS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
@@ -156,10 +156,13 @@ class Trainer:
         self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
-    def _test_step(self, x, y, sample_weight):
+    def _test_step(self, x, y, sample_weight, infer=None):
         weights_regularized, activity_regularized = self._regularized()
         activity = {} if activity_regularized else None
-        y_pred = self._forward(x, training=False, activity=activity)
+        if activity_regularized or infer is None:
+            y_pred = self._forward(x, training=False, activity=activity)
+        else:
+            y_pred = infer(x)
         loss_value = self._loss_fn(y, y_pred, sample_weight) * self._loss_weight
         if weights_regularized or activity_regularized:
             loss_value = loss_value + self._regularization_penalty(activity)
@@ -384,14 +387,15 @@ class Trainer:
     def _evaluate_source(self, source, callback_list, streamed: bool):
         self.reset_metrics()
         callback_list.on_test_begin()
-        for step, batch in enumerate(source.epoch(0)):
-            if source.steps is not None and step >= source.steps:
-                break
-            callback_list.on_test_batch_begin(step)
-            if streamed:
-                batch = self._check_batch(batch, step, "the evaluation data")
-            self._test_step(*batch)
-            callback_list.on_test_batch_end(step, self._logs())
+        with self._splitter() as infer:
+            for step, batch in enumerate(source.epoch(0)):
+                if source.steps is not None and step >= source.steps:
+                    break
+                callback_list.on_test_batch_begin(step)
+                if streamed:
+                    batch = self._check_batch(batch, step, "the evaluation data")
+                self._test_step(*batch, infer=infer)
+                callback_list.on_test_batch_end(step, self._logs())
         source.end_epoch()
         logs = self._logs()
         callback_list.on_test_end(logs)
@@ -425,15 +429,16 @@ class Trainer:
             callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=len(slices))
             callback_list.on_predict_begin()
         outputs = None
-        for step, rows in enumerate(slices):
-            if callback_list is not None:
-                callback_list.on_predict_batch_begin(step)
-            batch_out = self._forward(self._batch(x, rows), training=False)
-            if outputs is None:
-                outputs = np.empty((len(x), *batch_out.shape[1:]), dtype=batch_out.dtype)
-            outputs[rows] = batch_out
-            if callback_list is not None:
-                callback_list.on_predict_batch_end(step, {"outputs": batch_out})
+        with self._splitter() as infer:
+            for step, rows in enumerate(slices):
+                if callback_list is not None:
+                    callback_list.on_predict_batch_begin(step)
+                batch_out = infer(self._batch(x, rows))
+                if outputs is None:
+                    outputs = np.empty((len(x), *batch_out.shape[1:]), dtype=batch_out.dtype)
+                outputs[rows] = batch_out
+                if callback_list is not None:
+                    callback_list.on_predict_batch_end(step, {"outputs": batch_out})
         if callback_list is not None:
             callback_list.on_predict_end()
         if outputs is None:  # no samples
@@ -444,13 +449,14 @@ class Trainer:
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
         callback_list.on_predict_begin()
         outputs = []
-        for step, batch in enumerate(source.epoch(0)):
-            if source.steps is not None and step >= source.steps:
-                break
-            callback_list.on_predict_batch_begin(step)
-            x, _, _ = self._check_batch(batch, step, "the prediction data", need_targets=False)
-            outputs.append(self._forward(x, training=False))
-            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        with self._splitter() as infer:
+            for step, batch in enumerate(source.epoch(0)):
+                if source.steps is not None and step >= source.steps:
+                    break
+                callback_list.on_predict_batch_begin(step)
+                x, _, _ = self._check_batch(batch, step, "the prediction data", need_targets=False)
+                outputs.append(infer(x))
+                callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
         source.end_epoch()
         callback_list.on_predict_end()
         if not outputs:
@@ -485,7 +491,17 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """Return the outputs for one batch `x`, in one forward pass."""
-        return self._forward(self._prepare_input(x), training=False)
+        with self._splitter() as infer:
+            return infer(self._prepare_input(x))
+
+    def _splitter(self) -> parallel.Splitter:
+        """The inference forward pass for one predict/evaluate call: each batch is cut into one
+        slice per core when that pays and every layer allows it (`models.parallel`); the rows
+        come out the same either way."""
+        return parallel.Splitter(self._forward_inference, all(layer.splittable_inference for layer in self.layers))
+
+    def _forward_inference(self, x: np.ndarray) -> np.ndarray:
+        return self._forward(x, training=False)
 
 
 def _should_validate(epoch: int, validation_freq) -> bool:

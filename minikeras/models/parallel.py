@@ -1,0 +1,125 @@
+"""Inference on one batch, spread over the CPU cores.
+
+numpy runs each elementwise operation (im2col copies, bias adds, ReLU, pooling) on one core, and
+at these matrix sizes BLAS gains little from its own threads. Inference treats every sample on its
+own, so a large batch can instead be cut into one slice per core and the slices run in threads:
+numpy releases the GIL inside each operation, so the cores really do work at once. BLAS must then
+be held at one thread per call, or its threads and ours fight over the same cores (slower than not
+splitting at all); `threadpoolctl` does that, so the split happens only when it is installed
+(`pip install "minikeras[fast]"`). On the seed CNN with 2 cores, `predict` at batch 256 runs about
+1.8x faster. Every slice's rows are computed exactly as they would be in one piece.
+
+A layer takes part only if its class says its inference is safe to split:
+`splittable_inference = True` (the built-in layers; a custom layer may set it when its
+`forward(x, training=False)` keeps no state on `self` and treats each sample independently).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+MIN_ROWS_PER_SLICE = 64  # smaller slices gain nothing measurable on the seed CNN (2 cores)
+
+_lock = threading.Lock()
+_state = {"executor": None, "blas": None, "users": 0, "limiter": None}
+_inside_worker = threading.local()
+
+
+def core_count() -> int:
+    """The number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _blas_controller():
+    """threadpoolctl's handle on the BLAS libraries, or None when threadpoolctl is not installed."""
+    if _state["blas"] is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _state["blas"] = False
+        else:
+            _state["blas"] = ThreadpoolController().select(user_api="blas")
+    return _state["blas"] or None
+
+
+def slice_count(rows: int) -> int:
+    """How many slices a batch of `rows` samples is cut into (1: run it whole)."""
+    cores = core_count()
+    if cores < 2 or rows < 2 * MIN_ROWS_PER_SLICE or getattr(_inside_worker, "active", False):
+        return 1
+    if _blas_controller() is None:
+        return 1
+    return min(cores, rows // MIN_ROWS_PER_SLICE)
+
+
+def _enter_single_threaded_blas():
+    # Counted, so that overlapping calls from several user threads give BLAS its threads back
+    # only when the last of them is done.
+    with _lock:
+        if _state["users"] == 0:
+            _state["limiter"] = _blas_controller().limit(limits=1)
+        _state["users"] += 1
+        if _state["executor"] is None:
+            _state["executor"] = ThreadPoolExecutor(max_workers=core_count(), thread_name_prefix="minikeras-inference")
+        return _state["executor"]
+
+
+def _leave_single_threaded_blas():
+    with _lock:
+        _state["users"] -= 1
+        if _state["users"] == 0:
+            _state["limiter"].restore_original_limits()
+            _state["limiter"] = None
+
+
+def _run_in_worker(forward, x):
+    _inside_worker.active = True
+    try:
+        return forward(x)
+    finally:
+        _inside_worker.active = False
+
+
+class Splitter:
+    """Runs the inference of one `predict` or `evaluate` call, batch by batch, on all cores.
+
+    Use it as a context manager around the call's batch loop and call it on each batch. BLAS is
+    held at one thread from the first split batch to the end of the call, not batch by batch:
+    giving OpenBLAS its threads back wakes them, which costs more than a small batch's work.
+
+    Args:
+        forward: function of one array `(rows, ...)` returning `(rows, ...)`; called from
+            worker threads, so it must not change shared state.
+        allowed: False runs every batch whole in the calling thread (a layer that cannot be split).
+    """
+
+    def __init__(self, forward, allowed: bool = True):
+        self.forward = forward
+        self.allowed = allowed
+        self._executor = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._executor is not None:
+            self._executor = None
+            _leave_single_threaded_blas()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """`forward(x)`, computed on consecutive slices of `x` at once when the batch is large enough."""
+        slices = slice_count(len(x)) if self.allowed else 1
+        if slices <= 1:
+            return self.forward(x)
+        if self._executor is None:
+            self._executor = _enter_single_threaded_blas()
+        bounds = np.linspace(0, len(x), slices + 1).astype(int)
+        futures = [self._executor.submit(_run_in_worker, self.forward, x[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        return np.concatenate([future.result() for future in futures])
