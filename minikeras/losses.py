@@ -44,7 +44,9 @@ class Loss:
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
         if reduction not in _REDUCTIONS:
-            raise ValueError(f"Invalid reduction for loss {name or self.default_name}: {reduction!r}. Expected one of {_REDUCTIONS}.")
+            raise ValueError(
+                f"Invalid reduction for loss {name or self.default_name}: {reduction!r}. Expected one of {_REDUCTIONS}."
+            )
         self.name = name or self.default_name
         self.reduction = reduction
         self.dtype = dtype
@@ -76,12 +78,12 @@ class Loss:
         return cls(**config)
 
     # -- internals
-    def _reduce(self, y_true, y_pred, sample_weight, with_gradient):
+    def _reduce(self, y_true, y_pred, sample_weight, with_gradient, compute=None):
         y_pred = np.asarray(y_pred)
         if y_pred.dtype.kind != "f":
             y_pred = y_pred.astype(_config.floatx())
         y_true = np.asarray(y_true)
-        values, grad = self.compute(y_true, y_pred, with_gradient)
+        values, grad = (compute or self.compute)(y_true, y_pred, with_gradient)
         weights = None
         if sample_weight is not None:
             weights = _broadcast_weights(np.asarray(sample_weight, dtype=values.dtype), values)
@@ -130,7 +132,9 @@ def _match_rank(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}")
+        raise ValueError(
+            f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}"
+        )
     return y_true
 
 
@@ -161,7 +165,9 @@ class CategoricalCrossentropy(Loss):
 
     default_name = "categorical_crossentropy"
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1]. Received: label_smoothing={label_smoothing}")
@@ -183,7 +189,22 @@ class CategoricalCrossentropy(Loss):
         return values, grad
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": self.axis}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+    def takes_softmax_shortcut(self) -> bool:
+        """Whether `value_and_logits_gradient` applies (probabilities, no smoothing, last axis)."""
+        return not self.from_logits and not self.label_smoothing and self.axis == -1
+
+    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
+        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
+        return _with_softmax_shortcut(
+            self, y_true, probs, sample_weight, lambda t, p: _match_rank(t, p).astype(p.dtype, copy=False)
+        )
 
 
 def categorical_crossentropy_with_gradient(y_true, y_pred, from_logits, with_gradient):
@@ -230,6 +251,46 @@ class SparseCategoricalCrossentropy(Loss):
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits}
 
+    def takes_softmax_shortcut(self) -> bool:
+        """Whether `value_and_logits_gradient` applies (probabilities, not logits)."""
+        return not self.from_logits
+
+    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
+        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
+        return _with_softmax_shortcut(self, y_true, probs, sample_weight, sparse_labels_to_one_hot)
+
+
+class _ClipActive(Exception):
+    """Raised inside the reduction when the softmax shortcut does not give the clipped loss's gradient."""
+
+
+def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool):
+    """Per-sample cross-entropy of `probs = softmax(z)` and its gradient with respect to `z`.
+
+    Through the softmax's Jacobian the clipped cross-entropy's gradient (see
+    `categorical_crossentropy_with_gradient`) collapses to `q * sum(t) - t`, with `q` the
+    normalized probabilities, as long as no `q` is clipped: this is the classic shortcut the
+    seed notebook took, here taken only where it is exact. Raises `_ClipActive` otherwise.
+    """
+    eps = _config.epsilon()
+    q = probs / probs.sum(axis=-1, keepdims=True)
+    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
+        raise _ClipActive
+    values = -(y_true * np.log(q)).sum(axis=-1)
+    if not with_gradient:
+        return values, None
+    return values, q * y_true.sum(axis=-1, keepdims=True) - y_true
+
+
+def _with_softmax_shortcut(loss: Loss, y_true, probs, sample_weight, to_targets):
+    def compute(t, p, with_gradient):
+        return softmax_shortcut(to_targets(t, p), p, with_gradient)
+
+    try:
+        return loss._reduce(y_true, probs, sample_weight, True, compute=compute)
+    except _ClipActive:
+        return None
+
 
 def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """One-hot rows for integer labels, checked against the number of classes in `y_pred`."""
@@ -271,7 +332,9 @@ class BinaryCrossentropy(Loss):
 
     default_name = "binary_crossentropy"
 
-    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None
+    ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1]. Received: label_smoothing={label_smoothing}")
@@ -303,7 +366,22 @@ class BinaryCrossentropy(Loss):
         return elements.mean(axis=-1), grad
 
     def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing, "axis": self.axis}
+        return {
+            **super().get_config(),
+            "from_logits": self.from_logits,
+            "label_smoothing": self.label_smoothing,
+            "axis": self.axis,
+        }
+
+    def takes_softmax_shortcut(self) -> bool:
+        """Whether `value_and_logits_gradient` applies (probabilities, no smoothing, last axis)."""
+        return not self.from_logits and not self.label_smoothing and self.axis == -1
+
+    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
+        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
+        return _with_softmax_shortcut(
+            self, y_true, probs, sample_weight, lambda t, p: _match_rank(t, p).astype(p.dtype, copy=False)
+        )
 
 
 class MeanSquaredError(Loss):
@@ -348,7 +426,9 @@ class MeanAbsolutePercentageError(Loss):
         scale = 100.0 / np.maximum(np.abs(y_true), _config.epsilon())
         diff = y_pred - y_true
         values = np.mean(np.abs(diff) * scale, axis=-1)
-        return values, (np.sign(diff) * scale / diff.shape[-1]).astype(y_pred.dtype, copy=False) if with_gradient else None
+        return values, (np.sign(diff) * scale / diff.shape[-1]).astype(
+            y_pred.dtype, copy=False
+        ) if with_gradient else None
 
 
 class MeanSquaredLogarithmicError(Loss):

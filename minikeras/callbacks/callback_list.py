@@ -63,6 +63,25 @@ class CallbackList(Callback):
     def __iter__(self):
         return iter(self.callbacks)
 
+    def wants_batch_hooks(self, mode: str) -> bool:
+        """Whether any callback does something per batch in `mode` ("train", "test" or "predict").
+
+        As Keras does, the loop skips the batch hooks (and building their logs) when none of
+        the callbacks overrides them: with `verbose=0` and no batch-level callback, that is
+        two calls and a dict fewer per batch.
+        """
+        names = [f"on_{mode}_batch_begin", f"on_{mode}_batch_end"]
+        if mode == "train":
+            names += ["on_batch_begin", "on_batch_end"]  # the old names the train hooks call
+        return any(_overrides(callback, name) for callback in self.callbacks for name in names)
+
+
+def _overrides(callback: Callback, name: str) -> bool:
+    """Whether `callback`'s hook `name` is anything but `Callback`'s own (class, instance or
+    `__getattr__` tricks alike: whatever the instance answers counts)."""
+    hook = getattr(callback, name)
+    return getattr(hook, "__func__", hook) is not getattr(Callback, name)
+
 
 def _dispatch(hook: str):
     # Keras always passes logs (a dict, {} when there is nothing to say), so that

@@ -99,6 +99,13 @@ class Softmax(Layer):
     def backward(self, grad):
         return self._function.gradient(grad, None, self._pop_cache()["y"])
 
+    def ends_in_softmax(self):
+        return self.axis == -1
+
+    def backward_from_logits(self, grad_logits, input_gradient=True):
+        self._pop_cache()
+        return grad_logits if input_gradient else None
+
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
 

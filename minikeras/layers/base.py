@@ -75,7 +75,17 @@ class Layer:
     min_ndim: int = 2
     splittable_inference: bool = False
 
-    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, activity_regularizer=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        name=None,
+        trainable=True,
+        dtype=None,
+        input_shape=None,
+        batch_input_shape=None,
+        activity_regularizer=None,
+        **kwargs,
+    ):
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
@@ -97,7 +107,9 @@ class Layer:
         self._regularizers: dict = {}
 
     # ----------------------------------------------------------------- weights
-    def add_weight(self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None, regularizer=None) -> np.ndarray:
+    def add_weight(
+        self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None, regularizer=None
+    ) -> np.ndarray:
         """Create a weight of `shape`, register it under `name` and return it.
 
         Weights are returned by `get_weights()` in the order they were added. A
@@ -107,7 +119,9 @@ class Layer:
             raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
         shape = tuple(shape)
         if not all(isinstance(d, (int, np.integer)) and d >= 0 for d in shape):
-            raise ValueError(f"Layer '{self.name}': weight '{name}' needs a shape of non-negative integers. Received: {shape}")
+            raise ValueError(
+                f"Layer '{self.name}': weight '{name}' needs a shape of non-negative integers. Received: {shape}"
+            )
         budget = _weight_budget.get()
         if budget is not None:
             size = math.prod(shape)
@@ -196,7 +210,11 @@ class Layer:
         """Return `(weight, gradient)` pairs of the trainable weights after `backward`."""
         if not self.trainable:
             return []
-        return [(value, self.grads[key]) for key, value in self._params.items() if self._trainable_params[key] and key in self.grads]
+        return [
+            (value, self.grads[key])
+            for key, value in self._params.items()
+            if self._trainable_params[key] and key in self.grads
+        ]
 
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape: tuple) -> None:
@@ -262,13 +280,28 @@ class Layer:
         """
         self.backward(grad)
 
+    def ends_in_softmax(self) -> bool:
+        """Whether the output is a softmax over the last axis of values this layer computed.
+
+        When it is, and the loss is a cross-entropy, the model can hand the layer the gradient
+        with respect to those values (the softmax's input), `p * sum(t) - t`, through
+        `backward_from_logits`, instead of going through the softmax's Jacobian.
+        """
+        return False
+
+    def backward_from_logits(self, grad_logits: np.ndarray, input_gradient: bool = True):
+        """Like `backward`, given dL/d(the input of the final softmax) instead of dL/d(output).
+
+        Only called when `ends_in_softmax()` is true. Returns dL/dx, or None without
+        `input_gradient`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not end in a softmax.")
+
     def _pop_cache(self) -> dict:
         """Return (and release) what the last training-mode `forward` kept."""
         cache = self._cache
         if cache is None:
-            raise RuntimeError(
-                f"Layer '{self.name}': backward() needs a preceding forward(x, training=True)."
-            )
+            raise RuntimeError(f"Layer '{self.name}': backward() needs a preceding forward(x, training=True).")
         self._cache = None
         return cache
 
@@ -377,3 +410,8 @@ def bias_gradient(grad_rows: np.ndarray) -> np.ndarray:
 def sample_size(shape: tuple) -> int:
     """Number of scalars in one sample of `shape` (batch axis excluded)."""
     return math.prod(shape[1:])
+
+
+def is_last_axis_softmax(activation) -> bool:
+    """Whether `activation` (an activations.Activation) is a softmax over the last axis."""
+    return getattr(activation, "name", None) == "softmax" and getattr(activation, "axis", None) == -1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers, regularizers
-from minikeras.layers.base import Layer, _as_shape, add_bias, bias_gradient, normalize_data_format
+from minikeras.layers.base import Layer, _as_shape, add_bias, bias_gradient, is_last_axis_softmax, normalize_data_format
 
 
 class InputLayer(Layer):
@@ -135,10 +135,16 @@ class Dense(Layer):
     def backward_without_input_gradient(self, grad):
         self._backward(grad, input_gradient=False)
 
-    def _backward(self, grad, input_gradient):
+    def ends_in_softmax(self):
+        return is_last_axis_softmax(self.activation)
+
+    def backward_from_logits(self, grad_logits, input_gradient=True):
+        return self._backward(grad_logits, input_gradient, pre_activation=True)
+
+    def _backward(self, grad, input_gradient, pre_activation=False):
         cache = self._pop_cache()
         x = cache["x"]
-        grad_z = self.activation.gradient(grad, cache["z"], cache["y"])
+        grad_z = grad if pre_activation else self.activation.gradient(grad, cache["z"], cache["y"])
         x_rows = x.reshape(-1, x.shape[-1])
         grad_rows = grad_z.reshape(-1, self.units)
         self.grads["kernel"] = x_rows.T @ grad_rows
@@ -229,6 +235,13 @@ class Activation(Layer):
     def backward(self, grad):
         cache = self._pop_cache()
         return self.activation.gradient(grad, cache["x"], cache["y"])
+
+    def ends_in_softmax(self):
+        return is_last_axis_softmax(self.activation)
+
+    def backward_from_logits(self, grad_logits, input_gradient=True):
+        self._pop_cache()
+        return grad_logits if input_gradient else None
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

@@ -169,11 +169,15 @@ class Sequential(Trainer):
                 activity[index] = x
         return x
 
-    def _backward(self, grad: np.ndarray, activity: dict | None = None) -> None:
+    def _backward(self, grad: np.ndarray, activity: dict | None = None, from_logits: bool = False) -> None:
+        """Backpropagate dL/d(output), or with `from_logits` dL/d(the last layer's softmax input)."""
         # The first layer's input is the data: its gradient is never needed, and it is the
         # most expensive one to compute (col2im over the full-size input).
         for index in range(len(self._layers) - 1, -1, -1):
             layer = self._layers[index]
+            if from_logits and index == len(self._layers) - 1:
+                grad = layer.backward_from_logits(grad, input_gradient=index > 0)
+                continue
             if activity and index in activity:  # the activity penalty, divided by the batch, as Keras 3
                 output = activity[index]
                 grad = grad + layer.activity_regularizer.gradient(output) / len(output)
@@ -181,6 +185,11 @@ class Sequential(Trainer):
                 grad = layer.backward(grad)
             else:
                 layer.backward_without_input_gradient(grad)
+
+    def _ends_in_softmax(self) -> bool:
+        """Whether the last layer hands its softmax's input gradient over (no activity penalty on it)."""
+        last = self._layers[-1]
+        return last.activity_regularizer is None and last.ends_in_softmax()
 
     def _regularization_penalty(self, activity: dict | None = None) -> float:
         """Weight penalties of every layer plus the activity penalties of this batch."""

@@ -144,12 +144,17 @@ class Trainer:
         weights_regularized, activity_regularized = self._regularized()
         activity = {} if activity_regularized else None
         y_pred = self._forward(x, training=True, activity=activity)
-        loss_value, grad = self._loss_fn.value_and_gradient(y, y_pred, sample_weight)
+        # A softmax output with a cross-entropy loss: one step to the softmax's input (`q - t`),
+        # exactly the gradient the two separate steps give, unless a probability is clipped.
+        shortcut = None
+        if getattr(self._loss_fn, "takes_softmax_shortcut", _no)() and self._ends_in_softmax():
+            shortcut = self._loss_fn.value_and_logits_gradient(y, y_pred, sample_weight)
+        loss_value, grad = shortcut or self._loss_fn.value_and_gradient(y, y_pred, sample_weight)
         if self._loss_weight != 1.0:
             loss_value, grad = loss_value * self._loss_weight, grad * self._loss_weight
         if weights_regularized or activity_regularized:  # penalties enter the loss, as in Keras
             loss_value = loss_value + self._regularization_penalty(activity)
-        self._backward(grad, activity)
+        self._backward(grad, activity, from_logits=shortcut is not None)
         if weights_regularized:
             for layer in self.layers:
                 layer.add_regularization_gradients()
@@ -319,6 +324,7 @@ class Trainer:
                 if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
                     initial_epoch = self._initial_epoch
                 optimizer_ready = False  # a model fed by a generator is built by its first batch
+                batch_hooks = callback_list.wants_batch_hooks("train")
                 for epoch in range(initial_epoch, epochs):
                     self.reset_metrics()
                     callback_list.on_epoch_begin(epoch)
@@ -326,7 +332,8 @@ class Trainer:
                     for step, batch in enumerate(source.epoch(epoch)):
                         if source.steps is not None and step >= source.steps:
                             break
-                        callback_list.on_train_batch_begin(step)
+                        if batch_hooks:
+                            callback_list.on_train_batch_begin(step)
                         if streamed:
                             batch = self._check_batch(batch, step, "the training data", class_weight)
                         if not optimizer_ready:
@@ -336,7 +343,8 @@ class Trainer:
                         steps_done += 1
                         if interrupted.is_set():  # Ctrl-C waits for the step to finish: weights stay whole
                             raise KeyboardInterrupt
-                        callback_list.on_train_batch_end(step, self._logs())
+                        if batch_hooks:
+                            callback_list.on_train_batch_end(step, self._logs())
                         if self.stop_training:
                             break
                     source.end_epoch()
@@ -387,15 +395,18 @@ class Trainer:
     def _evaluate_source(self, source, callback_list, streamed: bool):
         self.reset_metrics()
         callback_list.on_test_begin()
+        batch_hooks = callback_list.wants_batch_hooks("test")
         with self._splitter() as infer:
             for step, batch in enumerate(source.epoch(0)):
                 if source.steps is not None and step >= source.steps:
                     break
-                callback_list.on_test_batch_begin(step)
+                if batch_hooks:
+                    callback_list.on_test_batch_begin(step)
                 if streamed:
                     batch = self._check_batch(batch, step, "the evaluation data")
                 self._test_step(*batch, infer=infer)
-                callback_list.on_test_batch_end(step, self._logs())
+                if batch_hooks:
+                    callback_list.on_test_batch_end(step, self._logs())
         source.end_epoch()
         logs = self._logs()
         callback_list.on_test_end(logs)
@@ -502,6 +513,10 @@ class Trainer:
 
     def _forward_inference(self, x: np.ndarray) -> np.ndarray:
         return self._forward(x, training=False)
+
+
+def _no() -> bool:
+    return False
 
 
 def _should_validate(epoch: int, validation_freq) -> bool:
