@@ -18,7 +18,7 @@ class TrainEnd(callbacks.Callback):
         pass
 
 
-class TestBegin(callbacks.Callback):
+class EvaluationBatchBegin(callbacks.Callback):
     def on_test_batch_begin(self, batch, logs=None):
         pass
 
@@ -34,7 +34,7 @@ class EpochOnly(callbacks.Callback):
         (EpochOnly(), False, False),
         (OldStyle(), True, False),
         (TrainEnd(), True, False),
-        (TestBegin(), False, True),
+        (EvaluationBatchBegin(), False, True),
         (callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None), True, False),
         (callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: None), False, False),
         (callbacks.EarlyStopping(), False, False),
