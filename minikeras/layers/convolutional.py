@@ -7,8 +7,6 @@ import numpy as np
 from minikeras import activations, initializers, ops, regularizers
 from minikeras.layers.base import (
     Layer,
-    add_bias,
-    bias_gradient,
     normalize_data_format,
     normalize_padding,
     normalize_tuple,
@@ -156,10 +154,10 @@ class Conv2D(Layer):
         n, height, width, _ = x.shape
         pads, out_hw = self._geometry(height, width)
         x_padded = ops.pad_spatial(x, pads)
-        cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw)
-        z = cols @ self.kernel.reshape(-1, self.filters)
-        if self.use_bias:
-            add_bias(z, self.bias)
+        # With a bias, cols gets a column of ones and the bias rides under the kernel matrix:
+        # the product adds it, and in backward the kernel gradient's product sums its gradient.
+        cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw, ones_column=self.use_bias)
+        z = cols @ self._kernel_matrix()
         # z is ours: an activation that needs only its output may overwrite it.
         y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
         if training:
@@ -175,6 +173,11 @@ class Conv2D(Layer):
         y = y.reshape(n, *out_hw, self.filters)
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
+    def _kernel_matrix(self):
+        """The kernel as `(kh * kw * in, filters)`, with the bias as one more row when there is one."""
+        matrix = self.kernel.reshape(-1, self.filters)
+        return np.concatenate([matrix, self.bias[None, :]]) if self.use_bias else matrix
+
     def backward(self, grad):
         return self._backward(grad, input_gradient=True)
 
@@ -186,9 +189,12 @@ class Conv2D(Layer):
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
-        self.grads["kernel"] = (cache["cols"].T @ grad_z).reshape(self.kernel.shape)
-        if self.use_bias:
-            self.grads["bias"] = bias_gradient(grad_z)
+        matrix_grad = cache["cols"].T @ grad_z
+        if self.use_bias:  # the ones column's row: the sum of grad_z over all positions
+            self.grads["kernel"] = matrix_grad[:-1].reshape(self.kernel.shape)
+            self.grads["bias"] = matrix_grad[-1].copy()
+        else:
+            self.grads["kernel"] = matrix_grad.reshape(self.kernel.shape)
         if not input_gradient:
             return None
         # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).

@@ -64,6 +64,7 @@ def im2col(
     strides: tuple[int, int],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
+    ones_column: bool = False,
 ) -> np.ndarray:
     """Gather every convolution window into one row of a matrix.
 
@@ -71,9 +72,12 @@ def im2col(
         x_padded: input of shape (N, Hp, Wp, C), already padded.
         kernel_size, strides, dilation: (rows, cols) each.
         out_hw: (out_h, out_w), the number of windows along each axis.
+        ones_column: append a column of ones, so that a bias stacked under the
+            kernel matrix is added by the product itself and its gradient comes
+            out of the kernel gradient's product (one pass less each way).
 
     Returns:
-        Array of shape (N * out_h * out_w, kh * kw * C), rows in (n, i, j)
+        Array of shape (N * out_h * out_w, kh * kw * C [+ 1]), rows in (n, i, j)
         order and columns in (kernel row, kernel col, channel) order, which
         matches a Keras kernel `(kh, kw, C, F)` reshaped to `(kh * kw * C, F)`.
         (For one channel it is the transposed view of a contiguous array.)
@@ -83,15 +87,18 @@ def im2col(
     sh, sw = strides
     dh, dw = dilation
     oh, ow = out_hw
+    extra = 1 if ones_column else 0
     if c == 1:
         # One channel: the view's rows would be only kh * kw scattered floats, slow to gather.
         # Copy each shifted slice whole into one row of an offset-major matrix instead (~5x
         # faster) and return its transpose: BLAS multiplies the transposed layout at full speed.
-        cols = np.empty((kh * kw, n, oh, ow), dtype=x_padded.dtype)
+        cols = np.empty((kh * kw + extra, n, oh, ow), dtype=x_padded.dtype)
         for i in range(kh):
             for j in range(kw):
                 cols[i * kw + j] = x_padded[:, window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow), 0]
-        return cols.reshape(kh * kw, n * oh * ow).T
+        if ones_column:
+            cols[-1] = 1
+        return cols.reshape(kh * kw + extra, n * oh * ow).T
     sn, sy, sx, sc = x_padded.strides
     windows = as_strided(
         x_padded,
@@ -99,7 +106,12 @@ def im2col(
         strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
         writeable=False,
     )
-    return windows.reshape(n * oh * ow, kh * kw * c)
+    if not ones_column:
+        return windows.reshape(n * oh * ow, kh * kw * c)
+    cols = np.empty((n * oh * ow, kh * kw * c + 1), dtype=x_padded.dtype)
+    np.copyto(cols[:, :-1].reshape(n, oh, ow, kh, kw, c), windows)  # as fast as reshape's own copy
+    cols[:, -1] = 1
+    return cols
 
 
 def col2im(
