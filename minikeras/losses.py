@@ -257,7 +257,14 @@ class SparseCategoricalCrossentropy(Loss):
 
     def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
         """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
-        return _with_softmax_shortcut(self, y_true, probs, sample_weight, sparse_labels_to_one_hot)
+
+        def compute(labels, p, with_gradient):
+            return sparse_softmax_shortcut(checked_sparse_labels(labels, p), p, with_gradient)
+
+        try:
+            return self._reduce(y_true, probs, sample_weight, True, compute=compute)
+        except _ClipActive:
+            return None
 
 
 class _ClipActive(Exception):
@@ -282,6 +289,21 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
     return values, q * y_true.sum(axis=-1, keepdims=True) - y_true
 
 
+def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient: bool):
+    """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label."""
+    eps = _config.epsilon()
+    q = probs / probs.sum(axis=-1, keepdims=True)
+    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
+        raise _ClipActive
+    rows = q.reshape(-1, q.shape[-1])
+    picked = (np.arange(len(rows)), labels.reshape(-1))
+    values = -np.log(rows[picked]).reshape(labels.shape)
+    if not with_gradient:
+        return values, None
+    rows[picked] -= 1.0  # q is ours: it becomes the gradient in place
+    return values, q
+
+
 def _with_softmax_shortcut(loss: Loss, y_true, probs, sample_weight, to_targets):
     def compute(t, p, with_gradient):
         return softmax_shortcut(to_targets(t, p), p, with_gradient)
@@ -294,6 +316,14 @@ def _with_softmax_shortcut(loss: Loss, y_true, probs, sample_weight, to_targets)
 
 def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """One-hot rows for integer labels, checked against the number of classes in `y_pred`."""
+    labels = checked_sparse_labels(y_true, y_pred)
+    one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
+    np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
+    return one_hot
+
+
+def checked_sparse_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """Integer labels shaped `y_pred.shape[:-1]`, checked to be whole numbers in `[0, classes)`."""
     labels = np.asarray(y_true)
     if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
         labels = labels[..., 0]
@@ -312,9 +342,7 @@ def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarr
             f"Sparse categorical labels must be in [0, {classes}) for predictions with {classes} classes. "
             f"Received labels from {labels.min()} to {labels.max()}."
         )
-    one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
-    np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
-    return one_hot
+    return labels
 
 
 class BinaryCrossentropy(Loss):

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -67,6 +66,8 @@ def _enter_single_threaded_blas():
             _state["limiter"] = _blas_controller().limit(limits=1)
         _state["users"] += 1
         if _state["executor"] is None:
+            from concurrent.futures import ThreadPoolExecutor  # here, not at import: serving starts faster
+
             _state["executor"] = ThreadPoolExecutor(max_workers=core_count(), thread_name_prefix="minikeras-inference")
         return _state["executor"]
 
