@@ -48,6 +48,20 @@ _PEAK = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_ma
 BACKEND_MODULE = {"keras-jax": "jax", "keras-tensorflow": "tensorflow", "keras-torch": "torch"}
 
 
+def child_environment(system: str | None = None) -> dict:
+    """The environment of a measurement process.
+
+    Bytecode caching is allowed even where the caller's environment forbids it
+    (PYTHONDONTWRITEBYTECODE): `pip install` compiles every package's bytecode, so users never import
+    from source, but an editable install under that variable would recompile minikeras at every import
+    while the peers' installed wheels stay compiled.
+    """
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if system and system.startswith("keras-"):
+        env["KERAS_BACKEND"] = system.split("-", 1)[1]
+    return env
+
+
 def available(system: str) -> bool:
     if system in ("minikeras", "numpy-floor"):
         return True
@@ -65,11 +79,10 @@ def cold_start(system: str, model_file: str) -> dict:
     code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(
         path=model_file
     )
-    env = dict(os.environ)
-    if system.startswith("keras-"):
-        env["KERAS_BACKEND"] = system.split("-", 1)[1]
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", code + _PEAK], capture_output=True, text=True, env=env, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", code + _PEAK], capture_output=True, text=True, env=child_environment(system), timeout=600
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"{system} cold-start failed:\n{result.stderr[-3000:]}")
@@ -88,6 +101,7 @@ def measure(system: str, workload: str, model_file: str | None = None) -> dict |
         capture_output=True,
         text=True,
         timeout=1800,
+        env=child_environment(),
     )
     if result.returncode != 0:
         raise RuntimeError(f"{system} {workload} failed:\n{result.stderr[-3000:]}")
@@ -109,6 +123,7 @@ def run(systems, workloads, repeats):
             ],
             check=True,
             capture_output=True,
+            env=child_environment(),
         )
         model_file = os.path.join(directory, "seed_cnn_minikeras.keras")
     rounds = max(repeats, 7) if "cold-start" in workloads else repeats  # cold start: a median of at least 7

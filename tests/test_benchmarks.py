@@ -75,3 +75,11 @@ def test_runner_skips_workloads_a_system_does_not_have():
     assert run.measure("numpy-floor", "import") is None
     assert run.measure("numpy-floor", "cold-start", "unused.keras") is None
     assert run.measure("torch", "threads-2") is None
+
+
+def test_measurements_may_cache_bytecode_as_an_installed_package_does(monkeypatch):
+    run = _load("run")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    assert "PYTHONDONTWRITEBYTECODE" not in run.child_environment()
+    assert run.child_environment("keras-jax")["KERAS_BACKEND"] == "jax"
+    assert "KERAS_BACKEND" not in run.child_environment("minikeras") or run.child_environment("minikeras")["KERAS_BACKEND"] == run.os.environ.get("KERAS_BACKEND")
