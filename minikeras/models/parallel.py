@@ -50,8 +50,10 @@ def _blas_controller():
 
 def slice_count(rows: int) -> int:
     """How many slices a batch of `rows` samples is cut into (1: run it whole)."""
+    if rows < 2 * MIN_ROWS_PER_SLICE:  # first: a one-sample predict pays for nothing else
+        return 1
     cores = core_count()
-    if cores < 2 or rows < 2 * MIN_ROWS_PER_SLICE or getattr(_inside_worker, "active", False):
+    if cores < 2 or getattr(_inside_worker, "active", False):
         return 1
     if _blas_controller() is None:
         return 1
