@@ -17,6 +17,7 @@ A layer takes part only if its class says its inference is safe to split:
 from __future__ import annotations
 
 import os
+import signal
 import threading
 
 import numpy as np
@@ -70,8 +71,21 @@ def _enter_single_threaded_blas():
         if _state["executor"] is None:
             from concurrent.futures import ThreadPoolExecutor  # here, not at import: serving starts faster
 
-            _state["executor"] = ThreadPoolExecutor(max_workers=core_count(), thread_name_prefix="minikeras-inference")
+            _state["executor"] = ThreadPoolExecutor(
+                max_workers=core_count(), thread_name_prefix="minikeras-inference", initializer=_block_interrupts
+            )
         return _state["executor"]
+
+
+def _block_interrupts():
+    """Keep Ctrl-C (SIGINT) and SIGTERM away from the workers, which live as long as the process.
+
+    The kernel hands a process's signal to any thread that does not block it, and CPython only
+    notices a signal that landed on another thread late: an idle worker could delay a Ctrl-C
+    (and `fit`'s stop at the next step) indefinitely. Blocked here, the main thread gets them.
+    """
+    if hasattr(signal, "pthread_sigmask"):  # POSIX only
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def _leave_single_threaded_blas():

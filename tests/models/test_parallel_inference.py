@@ -191,3 +191,26 @@ def test_slices_never_fall_below_the_minimum(two_cores, monkeypatch):
     assert parallel.slice_count(2 * parallel.MIN_ROWS_PER_SLICE) == 2
     assert parallel.slice_count(3 * parallel.MIN_ROWS_PER_SLICE + 5) == 3
     assert parallel.slice_count(100 * parallel.MIN_ROWS_PER_SLICE) == 8
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "pthread_sigmask"), reason="POSIX signal masks")
+def test_the_worker_threads_never_take_ctrl_c(two_cores):
+    """A signal that lands on an idle worker reaches the main thread's handler late: workers block it."""
+    import signal
+
+    masks = []
+
+    class Probe(layers.Layer):
+        splittable_inference = True
+
+        def forward(self, x, training=False):
+            masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, set()))
+            return x
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    model = keras.Sequential([keras.Input(shape=(3,)), Probe()])
+    model.predict(np.zeros((256, 3), np.float32), batch_size=256, verbose=0)
+    assert len(masks) == 2 and all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # the caller's mask is untouched
