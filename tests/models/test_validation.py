@@ -133,23 +133,48 @@ def test_ctrl_c_finishes_the_current_step_then_stops_after_on_train_end():
     class Interrupt(callbacks.Callback):
         def on_train_batch_begin(self, batch, logs=None):
             if batch == 1:
-                # Ctrl-C, sent to the main thread itself: a signal sent to the process may land on
-                # any of its threads (BLAS's, a test's leftovers), and when CPython then runs the
-                # handler is up to it, which made this test flaky in a full run.
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, mid-step 1
                 events.append("signalled")
 
         def on_train_end(self, logs=None):
             events.append("on_train_end")
 
     model = classifier()
-    with pytest.raises(KeyboardInterrupt):
-        model.fit(X, Y, batch_size=2, epochs=3, verbose=0, callbacks=[Interrupt()])
-    assert events == ["signalled", "on_train_end"]
-    assert model.optimizer.iterations == 2  # step 1 completed whole; nothing after it
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    model.fit(X, Y, batch_size=12, epochs=1, verbose=0)
-    assert model.optimizer.iterations == 3
+    # As in an interactive program. A shell starts background jobs with SIGINT ignored, and fit
+    # then leaves Ctrl-C ignored (test_an_ignored_ctrl_c_stays_ignored): a CI job run that way
+    # would otherwise never see the signal.
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(X, Y, batch_size=2, epochs=3, verbose=0, callbacks=[Interrupt()])
+        assert events == ["signalled", "on_train_end"]
+        assert model.optimizer.iterations == 2  # step 1 completed whole; nothing after it
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        model.fit(X, Y, batch_size=12, epochs=1, verbose=0)
+        assert model.optimizer.iterations == 3
+    finally:
+        signal.signal(signal.SIGINT, outer)
+
+
+def test_an_ignored_ctrl_c_stays_ignored():
+    """A program that ignores SIGINT (a background job, nohup'd work) keeps ignoring it during fit."""
+    seen = []
+
+    class Interrupt(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 1:
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+                seen.append(signal.getsignal(signal.SIGINT))
+
+    outer = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        model = classifier()
+        model.fit(X, Y, batch_size=2, epochs=1, verbose=0, callbacks=[Interrupt()])
+        assert model.optimizer.iterations == len(X) // 2  # every step ran
+        assert seen == [signal.SIG_IGN]
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, outer)
 
 
 def test_runs_with_the_same_seed_are_bitwise_identical():
