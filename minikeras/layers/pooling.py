@@ -156,9 +156,13 @@ def _max_over_offsets(x: np.ndarray, axis: int, size: int, count: int, training:
         index[axis] = ops.window_slice(k, size, count)
         return tuple(index)
 
-    result = x[offset(0)].copy()
-    winner = np.zeros(result.shape, dtype=np.uint8) if training else None
-    for k in range(1, size):
+    if size == 1:
+        return x[offset(0)].copy(), (np.zeros(x[offset(0)].shape, dtype=np.uint8) if training else None)
+    first, second = x[offset(0)], x[offset(1)]
+    # The first two offsets in one pass each: no copy of the first slice to start from.
+    winner = np.greater(second, first).view(np.uint8) if training else None
+    result = np.maximum(first, second)
+    for k in range(2, size):
         candidate = x[offset(k)]
         if training:
             # Offsets come in increasing order, so "set to k where better" is a maximum
