@@ -80,6 +80,11 @@ class Mean(Metric):
             self.total += float(values.sum())
             self.count += float(values.size)
             return
+        if np.ndim(sample_weight) == 0:  # one weight for all (the loss tracker's batch size): no broadcast
+            weight = float(sample_weight)
+            self.total += float(values.sum()) * weight
+            self.count += values.size * weight
+            return
         weights = np.asarray(sample_weight, dtype=np.float64)
         if weights.ndim > values.ndim and weights.shape[-1] == 1:
             weights = weights.reshape(weights.shape[:-1])

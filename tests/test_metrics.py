@@ -108,3 +108,15 @@ def test_unknown_metric_name_raises_with_a_suggestion(name):
 def test_misspelled_loss_name_as_metric_suggests_it():
     with pytest.raises(ValueError, match='Did you mean "mse"'):
         metrics.get("msee")
+
+
+@pytest.mark.parametrize("weight", [3, 0.5, np.float32(2.0)])
+def test_mean_with_one_weight_for_all_equals_that_weight_on_every_value(weight):
+    rng = np.random.default_rng(5)
+    scalar, spelled_out = metrics.Mean(), metrics.Mean()
+    for size in (4, 7, 1):
+        values = rng.normal(size=size)
+        scalar.update_state(values, sample_weight=weight)
+        spelled_out.update_state(values, sample_weight=np.full(size, float(weight)))
+    assert scalar.result() == pytest.approx(spelled_out.result(), rel=1e-12)
+    assert scalar.count == pytest.approx(spelled_out.count)
