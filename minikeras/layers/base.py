@@ -68,7 +68,8 @@ class Layer:
     A subclass whose `forward(x, training=False)` keeps nothing on `self` and
     treats each sample on its own may set `splittable_inference = True`: then
     `predict` may cut a large batch into slices run on several cores at once
-    (see `minikeras.models.parallel`). The built-in layers all do.
+    (see `minikeras.models.parallel`). The built-in layers all do; a subclass
+    that overrides `forward` must set it again.
     """
 
     input_ndim: int | None = None

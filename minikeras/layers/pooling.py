@@ -81,6 +81,8 @@ class MaxPooling2D(BasePooling2D):
         data_format: "channels_last" (default) or "channels_first".
     """
 
+    splittable_inference = True
+
     def _offsets(self):
         ph, pw = self.pool_size
         return [(i, j) for i in range(ph) for j in range(pw)]
@@ -201,6 +203,8 @@ class AveragePooling2D(BasePooling2D):
                [10.5, 12.5]], dtype=float32)
     """
 
+    splittable_inference = True
+
     def _window_counts(self, height, width, pads, out_hw, dtype):
         """The number of real (unpadded) pixels in each window, shaped `(out_h, out_w, 1)`."""
         counts = []
@@ -312,6 +316,8 @@ class GlobalAveragePooling2D(BaseGlobalPooling2D):
         (2, 3)
     """
 
+    splittable_inference = True
+
     def forward(self, x, training=False):
         if training:
             self._cache = {"shape": x.shape}
@@ -342,6 +348,8 @@ class GlobalMaxPooling2D(BaseGlobalPooling2D):
         >>> GlobalMaxPooling2D(keepdims=True)(np.ones((2, 4, 5, 3))).shape
         (2, 1, 1, 3)
     """
+
+    splittable_inference = True
 
     def forward(self, x, training=False):
         y = x.max(axis=self._axes, keepdims=True)

@@ -37,6 +37,23 @@ def core_count() -> int:
         return os.cpu_count() or 1
 
 
+def layer_allows_split(layer) -> bool:
+    """Whether `layer`'s inference may run on slices of a batch.
+
+    The answer is the `splittable_inference` of the most derived class that says either that or
+    defines `forward`: a subclass that overrides `forward` must declare it again, so that a built-in
+    layer's True never vouches for code it has not seen.
+    """
+    if "splittable_inference" in vars(layer):
+        return bool(layer.splittable_inference)
+    for klass in type(layer).__mro__:
+        if "splittable_inference" in vars(klass):
+            return bool(vars(klass)["splittable_inference"])
+        if "forward" in vars(klass):
+            return False
+    return False
+
+
 def _blas_controller():
     """threadpoolctl's handle on the BLAS libraries, or None when threadpoolctl is not installed."""
     if _state["blas"] is None:

@@ -509,7 +509,7 @@ class Trainer:
         """The inference forward pass for one predict/evaluate call: each batch is cut into one
         slice per core when that pays and every layer allows it (`models.parallel`); the rows
         come out the same either way."""
-        return parallel.Splitter(self._forward_inference, all(layer.splittable_inference for layer in self.layers))
+        return parallel.Splitter(self._forward_inference, all(parallel.layer_allows_split(layer) for layer in self.layers))
 
     def _forward_inference(self, x: np.ndarray) -> np.ndarray:
         return self._forward(x, training=False)

@@ -214,3 +214,32 @@ def test_the_worker_threads_never_take_ctrl_c(two_cores):
     model.predict(np.zeros((256, 3), np.float32), batch_size=256, verbose=0)
     assert len(masks) == 2 and all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)
     assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())  # the caller's mask is untouched
+
+
+def test_a_subclass_that_overrides_forward_must_declare_it_again():
+    class SameForward(layers.Dense):
+        pass
+
+    class NewForward(layers.Dense):
+        def forward(self, x, training=False):
+            return super().forward(x - x.mean(axis=0), training)  # mixes samples
+
+    class Declared(NewForward):
+        splittable_inference = True
+
+    assert parallel.layer_allows_split(layers.Dense(2))
+    assert parallel.layer_allows_split(layers.MaxPooling2D(2))
+    assert parallel.layer_allows_split(SameForward(2))
+    assert not parallel.layer_allows_split(NewForward(2))
+    assert parallel.layer_allows_split(Declared(2))
+    instance = NewForward(2)
+    instance.splittable_inference = True  # an instance may vouch for itself too
+    assert parallel.layer_allows_split(instance)
+
+
+def test_every_built_in_layer_allows_the_split():
+    built_in = [layers.Dense(2), layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.AveragePooling2D(), layers.GlobalMaxPooling2D(),
+                layers.GlobalAveragePooling2D(), layers.Flatten(), layers.Reshape((4,)), layers.ZeroPadding2D(), layers.Dropout(0.5),
+                layers.BatchNormalization(), layers.Activation("relu"), layers.ReLU(), layers.Softmax(), layers.LeakyReLU(),
+                layers.ELU(), layers.PReLU()]  # fmt: skip
+    assert [type(layer).__name__ for layer in built_in if not parallel.layer_allows_split(layer)] == []
