@@ -401,16 +401,6 @@ class BinaryCrossentropy(Loss):
             "axis": self.axis,
         }
 
-    def takes_softmax_shortcut(self) -> bool:
-        """Whether `value_and_logits_gradient` applies (probabilities, no smoothing, last axis)."""
-        return not self.from_logits and not self.label_smoothing and self.axis == -1
-
-    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
-        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
-        return _with_softmax_shortcut(
-            self, y_true, probs, sample_weight, lambda t, p: _match_rank(t, p).astype(p.dtype, copy=False)
-        )
-
 
 class MeanSquaredError(Loss):
     """Mean of `(y_pred - y_true)^2` over the last axis; gradient `2 (y_pred - y_true) / width`."""

@@ -94,6 +94,7 @@ def test_the_shortcut_is_taken_and_a_clipped_probability_falls_back_to_the_two_s
         losses.CategoricalCrossentropy(from_logits=True),
         losses.SparseCategoricalCrossentropy(from_logits=True),
         losses.MeanSquaredError(),
+        losses.BinaryCrossentropy(),
     ],
 )
 def test_losses_that_do_not_take_it(loss):
@@ -118,4 +119,15 @@ def test_a_single_softmax_layer_model_takes_it_without_an_input_gradient(monkeyp
         model = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(4, activation="softmax", dtype="float64")])
         results.append(_train(model, "sparse_categorical_crossentropy", x, y, None, shortcut, monkeypatch)[1])
     for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss_name", ["binary_crossentropy", "mean_squared_error"])
+def test_other_losses_on_a_softmax_output_train_through_the_softmax_jacobian(loss_name, monkeypatch):
+    x, y = _data(sparse=False)
+    y = (y > 0.25).astype(np.float64)
+    taken = _train(_model("dense"), loss_name, x, y, None, True, monkeypatch)
+    two_steps = _train(_model("dense"), loss_name, x, y, None, False, monkeypatch)
+    np.testing.assert_allclose(taken[0], two_steps[0], rtol=1e-12)
+    for a, b in zip(taken[1], two_steps[1]):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
