@@ -36,10 +36,10 @@ def data(workload: str):
 def keras_models(keras):
     layers = keras.layers
 
-    def cnn():
+    def cnn(size=28):
         return keras.Sequential(
             [
-                keras.Input(shape=(28, 28, 1)),
+                keras.Input(shape=(size, size, 1)),
                 layers.Conv2D(8, 3, padding="same", activation="relu"),
                 layers.MaxPooling2D(2),
                 layers.Conv2D(16, 3, padding="same", activation="relu"),
@@ -87,6 +87,22 @@ def run_keras_style(keras, workload: str) -> float:
 
 
 # ----------------------------------------------------------------------------------- plain PyTorch
+def torch_seed_cnn(nn):
+    """The seed CNN in PyTorch (NCHW), layer for layer the Keras-style one, softmax left to the caller."""
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
+    )
+
+
 def run_torch(workload: str) -> float:
     import torch
     from torch import nn
@@ -96,18 +112,7 @@ def run_torch(workload: str) -> float:
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
         batch = MLP_BATCH
     else:
-        model = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(16 * 7 * 7, 128),
-            nn.ReLU(),
-            nn.Linear(128, 10),
-        )
+        model = torch_seed_cnn(nn)
         x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
         batch = CNN_BATCH
     inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
@@ -170,18 +175,7 @@ def run_latency(system: str) -> float:
         import torch
         from torch import nn
 
-        model = nn.Sequential(
-            nn.Conv2d(1, 8, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Conv2d(8, 16, 3, padding=1),
-            nn.ReLU(),
-            nn.MaxPool2d(2),
-            nn.Flatten(),
-            nn.Linear(784, 128),
-            nn.ReLU(),
-            nn.Linear(128, 10),
-        ).eval()
+        model = torch_seed_cnn(nn).eval()
         inputs = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         with torch.no_grad():
             return median_latency_ms(lambda: torch.softmax(model(inputs), dim=1).numpy())

@@ -71,6 +71,22 @@ class Loss:
     def get_config(self) -> dict:
         return {"name": self.name, "reduction": self.reduction}
 
+    # -- the softmax shortcut (the cross-entropies on probabilities)
+    def takes_softmax_shortcut(self) -> bool:
+        """Whether `value_and_logits_gradient` applies to this loss as configured."""
+        return False
+
+    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
+        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a
+        probability is clipped (see `softmax_shortcut`). Only when `takes_softmax_shortcut()`."""
+        try:
+            return self._reduce(y_true, probs, sample_weight, True, compute=self._compute_from_softmax)
+        except _ClipActive:
+            return None
+
+    def _compute_from_softmax(self, y_true, probs, with_gradient):
+        raise NotImplementedError(f"{type(self).__name__} has no softmax shortcut.")
+
     @classmethod
     def from_config(cls, config: dict):
         config = dict(config)
@@ -197,14 +213,11 @@ class CategoricalCrossentropy(Loss):
         }
 
     def takes_softmax_shortcut(self) -> bool:
-        """Whether `value_and_logits_gradient` applies (probabilities, no smoothing, last axis)."""
+        """Probabilities, no smoothing, classes on the last axis."""
         return not self.from_logits and not self.label_smoothing and self.axis == -1
 
-    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
-        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
-        return _with_softmax_shortcut(
-            self, y_true, probs, sample_weight, lambda t, p: _match_rank(t, p).astype(p.dtype, copy=False)
-        )
+    def _compute_from_softmax(self, y_true, probs, with_gradient):
+        return softmax_shortcut(_match_rank(y_true, probs).astype(probs.dtype, copy=False), probs, with_gradient)
 
 
 def categorical_crossentropy_with_gradient(y_true, y_pred, from_logits, with_gradient):
@@ -252,19 +265,11 @@ class SparseCategoricalCrossentropy(Loss):
         return {**super().get_config(), "from_logits": self.from_logits}
 
     def takes_softmax_shortcut(self) -> bool:
-        """Whether `value_and_logits_gradient` applies (probabilities, not logits)."""
+        """Probabilities, not logits."""
         return not self.from_logits
 
-    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
-        """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a probability is clipped (see `softmax_shortcut`)."""
-
-        def compute(labels, p, with_gradient):
-            return sparse_softmax_shortcut(checked_sparse_labels(labels, p), p, with_gradient)
-
-        try:
-            return self._reduce(y_true, probs, sample_weight, True, compute=compute)
-        except _ClipActive:
-            return None
+    def _compute_from_softmax(self, y_true, probs, with_gradient):
+        return sparse_softmax_shortcut(checked_sparse_labels(y_true, probs), probs, with_gradient)
 
 
 class _ClipActive(Exception):
@@ -279,10 +284,7 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
     normalized probabilities, as long as no `q` is clipped: this is the classic shortcut the
     seed notebook took, here taken only where it is exact. Raises `_ClipActive` otherwise.
     """
-    eps = _config.epsilon()
-    q = probs / probs.sum(axis=-1, keepdims=True)
-    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
-        raise _ClipActive
+    q = _unclipped_probabilities(probs)
     values = -(y_true * np.log(q)).sum(axis=-1)
     if not with_gradient:
         return values, None
@@ -291,10 +293,7 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
 
 def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient: bool):
     """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label."""
-    eps = _config.epsilon()
-    q = probs / probs.sum(axis=-1, keepdims=True)
-    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
-        raise _ClipActive
+    q = _unclipped_probabilities(probs)
     rows = q.reshape(-1, q.shape[-1])
     picked = (np.arange(len(rows)), labels.reshape(-1))
     values = -np.log(rows[picked]).reshape(labels.shape)
@@ -304,14 +303,14 @@ def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient
     return values, q
 
 
-def _with_softmax_shortcut(loss: Loss, y_true, probs, sample_weight, to_targets):
-    def compute(t, p, with_gradient):
-        return softmax_shortcut(to_targets(t, p), p, with_gradient)
-
-    try:
-        return loss._reduce(y_true, probs, sample_weight, True, compute=compute)
-    except _ClipActive:
-        return None
+def _unclipped_probabilities(probs: np.ndarray) -> np.ndarray:
+    """`probs` normalized over the last axis, as the cross-entropy sees them; raises
+    `_ClipActive` if the cross-entropy's clip to `[eps, 1 - eps]` would change any of them."""
+    eps = _config.epsilon()
+    q = probs / probs.sum(axis=-1, keepdims=True)
+    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
+        raise _ClipActive
+    return q
 
 
 def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from minikeras import activations, initializers, regularizers
-from minikeras.layers.base import Layer
+from minikeras.layers.base import Layer, is_last_axis_softmax
 
 
 class ReLU(Layer):
@@ -100,7 +100,7 @@ class Softmax(Layer):
         return self._function.gradient(grad, None, self._pop_cache()["y"])
 
     def ends_in_softmax(self):
-        return self.axis == -1
+        return is_last_axis_softmax(self._function)
 
     def backward_from_logits(self, grad_logits, input_gradient=True):
         self._pop_cache()

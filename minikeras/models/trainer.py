@@ -147,7 +147,7 @@ class Trainer:
         # A softmax output with a cross-entropy loss: one step to the softmax's input (`q - t`),
         # exactly the gradient the two separate steps give, unless a probability is clipped.
         shortcut = None
-        if getattr(self._loss_fn, "takes_softmax_shortcut", _no)() and self._ends_in_softmax():
+        if self._loss_fn.takes_softmax_shortcut() and self._ends_in_softmax():
             shortcut = self._loss_fn.value_and_logits_gradient(y, y_pred, sample_weight)
         loss_value, grad = shortcut or self._loss_fn.value_and_gradient(y, y_pred, sample_weight)
         if self._loss_weight != 1.0:
@@ -513,10 +513,6 @@ class Trainer:
 
     def _forward_inference(self, x: np.ndarray) -> np.ndarray:
         return self._forward(x, training=False)
-
-
-def _no() -> bool:
-    return False
 
 
 def _should_validate(epoch: int, validation_freq) -> bool:
