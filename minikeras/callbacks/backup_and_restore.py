@@ -6,6 +6,7 @@ import numbers
 import os
 
 from minikeras.callbacks.callback import Callback
+from minikeras.callbacks.save_frequency import BatchSaveCounter
 from minikeras.utils.random import global_rng
 
 _METADATA = "training_metadata.json"
@@ -70,13 +71,11 @@ class BackupAndRestore(Callback):
         self._previous_metadata_path = self._metadata_path + ".bkp"
         self._current_epoch = 0
         self._epoch_rng_state = None
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = -1
+        self._batch_counter = BatchSaveCounter()
 
     # ---------------------------------------------------------------- restore
     def on_train_begin(self, logs=None):
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = -1
+        self._batch_counter.reset()
         candidates = [path for path in (self._metadata_path, self._previous_metadata_path) if os.path.exists(path)]
         if not candidates:
             return
@@ -116,25 +115,13 @@ class BackupAndRestore(Callback):
             self._epoch_rng_state = global_rng().bit_generator.state
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batch_counter.due(batch, self.save_freq):
             self._backup(self._current_epoch, batch, self._epoch_rng_state)
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
         if self.save_freq == "epoch":
             self._backup(epoch + 1, None, global_rng().bit_generator.state)
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        # Batch indices restart at 0 every epoch: count batches across epochs.
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _backup(self, resume_epoch: int, batch, rng_state) -> None:
         import json

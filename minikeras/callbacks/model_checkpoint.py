@@ -6,6 +6,7 @@ import numbers
 import os
 
 from minikeras.callbacks.monitor_callback import MonitorCallback
+from minikeras.callbacks.save_frequency import BatchSaveCounter
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -79,32 +80,19 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError(
                 f"The filepath provided must end in `.keras` or `.h5` (a whole model). Received: filepath={self.filepath}"
             )
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = -1
+        self._batch_counter = BatchSaveCounter()
         self._current_epoch = 0
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batch_counter.due(batch, self.save_freq):
             self._save_model(self._current_epoch, batch, logs)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.save_freq == "epoch":
             self._save_model(epoch, None, logs)
-
-    def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq == "epoch":
-            return False
-        # Batch indices restart at 0 every epoch: count batches across epochs.
-        added = batch + 1 if batch <= self._last_batch_seen else batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
 
     def _get_file_path(self, epoch: int, batch, logs) -> str:
         fields = dict(logs or {})
