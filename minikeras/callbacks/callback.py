@@ -2,6 +2,25 @@
 
 from __future__ import annotations
 
+# Every hook the training loop calls, in the order of a run (the old on_batch_* names are
+# reached through on_train_batch_*).
+HOOKS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
+
 
 class Callback:
     """Base class of callbacks; override the hooks you need.

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from minikeras.callbacks.callback import Callback
+from minikeras.callbacks.callback import HOOKS, Callback
 from minikeras.callbacks.history import History
 from minikeras.callbacks.progbar_logger import ProgbarLogger
-
-_HOOKS = (
-    "on_train_begin",
-    "on_train_end",
-    "on_epoch_begin",
-    "on_epoch_end",
-    "on_train_batch_begin",
-    "on_train_batch_end",
-    "on_test_begin",
-    "on_test_end",
-    "on_test_batch_begin",
-    "on_test_batch_end",
-    "on_predict_begin",
-    "on_predict_end",
-    "on_predict_batch_begin",
-    "on_predict_batch_end",
-)
 
 
 class CallbackList(Callback):
@@ -98,5 +81,5 @@ def _dispatch(hook: str):
     return call_all
 
 
-for _hook in _HOOKS:
+for _hook in HOOKS:
     setattr(CallbackList, _hook, _dispatch(_hook))

@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-from minikeras.callbacks.callback import Callback
+from minikeras.callbacks.callback import HOOKS, Callback
 
-_HOOKS = (
-    "on_train_begin",
-    "on_train_end",
-    "on_epoch_begin",
-    "on_epoch_end",
-    "on_train_batch_begin",
-    "on_train_batch_end",
-    "on_batch_begin",
-    "on_batch_end",
-    "on_test_begin",
-    "on_test_end",
-    "on_test_batch_begin",
-    "on_test_batch_end",
-    "on_predict_begin",
-    "on_predict_end",
-    "on_predict_batch_begin",
-    "on_predict_batch_end",
-)
+_HOOKS = (*HOOKS, "on_batch_begin", "on_batch_end")  # Keras 2's names for the train-batch hooks too
 
 
 class LambdaCallback(Callback):
