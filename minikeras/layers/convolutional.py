@@ -189,23 +189,28 @@ class Conv2D(Layer):
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
-        matrix_grad = cache["cols"].T @ grad_z
+        self._store_weight_gradients(cache["cols"].T @ grad_z)
+        if not input_gradient:
+            return None
+        grad_x = self._input_gradient(grad_z, cache["padded_shape"], cache["out_hw"], cache["pads"], cache["input_hw"])
+        return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
+
+    def _store_weight_gradients(self, matrix_grad):
+        """Set the kernel and bias gradients from `cols.T @ grad_z`, `(kh * kw * in [+ 1], filters)`."""
         if self.use_bias:  # the ones column's row: the sum of grad_z over all positions
             self.grads["kernel"] = matrix_grad[:-1].reshape(self.kernel.shape)
             self.grads["bias"] = matrix_grad[-1].copy()
         else:
             self.grads["kernel"] = matrix_grad.reshape(self.kernel.shape)
-        if not input_gradient:
-            return None
+
+    def _input_gradient(self, grad_z, padded_shape, out_hw, pads, input_hw):
+        """dL/dx (channels_last) from dL/dz, `(batch * out_h * out_w, filters)` with rows in (n, i, j) order."""
         # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
         kh, kw, channels, filters = self.kernel.shape
         per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)
         grad_patches = np.matmul(grad_z, per_offset_kernel)
-        grad_padded = ops.col2im(
-            grad_patches, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
-        )
-        grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
-        return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
+        grad_padded = ops.col2im(grad_patches, padded_shape, self.kernel_size, self.strides, self.dilation_rate, out_hw)
+        return ops.crop_spatial(grad_padded, pads, input_hw)
 
     def get_config(self):
         return {

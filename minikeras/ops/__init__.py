@@ -4,10 +4,11 @@ from minikeras.ops.windows import (
     col2im,
     crop_spatial,
     im2col,
+    im2col_by_pool_offset,
     output_length,
     pad_spatial,
     padding_amounts,
     window_slice,
 )
 
-__all__ = ["col2im", "crop_spatial", "im2col", "output_length", "pad_spatial", "padding_amounts", "window_slice"]
+__all__ = ["col2im", "crop_spatial", "im2col", "im2col_by_pool_offset", "output_length", "pad_spatial", "padding_amounts", "window_slice"]

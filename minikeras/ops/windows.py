@@ -116,6 +116,48 @@ def im2col(
     return cols
 
 
+def im2col_by_pool_offset(
+    x_padded: np.ndarray, kernel_size: tuple[int, int], pooled_hw: tuple[int, int], ones_column: bool = False
+) -> np.ndarray:
+    """`im2col` of a stride-1 convolution whose output goes to 2x2 max pooling, rows grouped by pool offset.
+
+    The windows are those of the output pixels `(2i + dy, 2j + dx)` that the pooling windows
+    cover, in `(dy, dx, n, i, j)` order: the product with the kernel matrix then holds the
+    four offsets of every pooling window as four contiguous blocks, and pooling becomes an
+    elementwise maximum of whole blocks instead of strided slices with a short inner run.
+
+    Args:
+        x_padded: input of shape (N, Hp, Wp, C), already padded.
+        kernel_size: (kh, kw).
+        pooled_hw: (ph, pw), the pooled output size: `2 * ph` conv output rows are used.
+        ones_column: append a column of ones (for a bias under the kernel matrix).
+
+    Returns:
+        Array of shape (4 * N * ph * pw, kh * kw * C [+ 1]), columns in the order `im2col` uses.
+    """
+    n, _, _, c = x_padded.shape
+    kh, kw = kernel_size
+    ph, pw = pooled_hw
+    sn, sy, sx, sc = x_padded.strides
+    extra = 1 if ones_column else 0
+    if c == 1:
+        # As in im2col: one offset-major row per kernel offset, returned transposed.
+        cols = np.empty((kh * kw + extra, 2, 2, n, ph, pw), dtype=x_padded.dtype)
+        shifted = as_strided(x_padded, (kh, kw, 2, 2, n, ph, pw), (sy, sx, sy, sx, sn, 2 * sy, 2 * sx), writeable=False)
+        np.copyto(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), shifted)
+        if ones_column:
+            cols[-1] = 1
+        return cols.reshape(kh * kw + extra, -1).T
+    windows = as_strided(
+        x_padded, (2, 2, n, ph, pw, kh, kw, c), (sy, sx, sn, 2 * sy, 2 * sx, sy, sx, sc), writeable=False
+    )
+    cols = np.empty((4 * n * ph * pw, kh * kw * c + extra), dtype=x_padded.dtype)
+    np.copyto(cols[:, : kh * kw * c].reshape(2, 2, n, ph, pw, kh, kw, c), windows)
+    if ones_column:
+        cols[:, -1] = 1
+    return cols
+
+
 def col2im(
     patches: np.ndarray,
     padded_shape: tuple[int, int, int, int],

@@ -9,6 +9,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import callbacks, layers
+from minikeras.models.data import check_finite
 
 
 def classifier(loss="categorical_crossentropy"):
@@ -94,6 +95,29 @@ def test_fit_before_compile_and_unknown_names():
     with pytest.raises(ValueError, match='Unknown initializer.*Did you mean "he_normal"'):
         layers.Dense(2, kernel_initializer="he_normall")
     assert not model.compiled
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_finite_finds_the_first_bad_sample_in_any_chunk(dtype, bad):
+    x = np.ones((50, 3, 2), dtype=dtype)
+    check_finite(x, "x", chunk_values=24)  # clean data passes
+    for sample in (0, 9, 49):
+        dirty = x.copy()
+        dirty[sample, 2, 1] = bad
+        dirty[min(sample + 5, 49), 0, 0] = bad  # a later bad sample does not hide the first
+        with pytest.raises(ValueError, match=rf"x contains NaN or infinity \(first at sample {sample}\)"):
+            check_finite(dirty, "x", chunk_values=24)
+
+
+def test_check_finite_accepts_huge_values_whose_sum_overflows(recwarn):
+    # The fast path sums each chunk; a sum that overflows to infinity must not be taken for bad data.
+    for dtype in (np.float16, np.float32, np.float64):
+        big = np.full((40, 4), np.finfo(dtype).max, dtype=dtype)
+        big[::2] *= -1 if dtype is np.float64 else 1
+        check_finite(big, "x")
+        check_finite(-big, "x")
+    assert not recwarn.list  # and the overflow of that sum is not reported to the user
 
 
 def test_integer_and_boolean_inputs_are_accepted_and_cast_once():

@@ -1,0 +1,169 @@
+"""A Conv2D and the 2x2 max pooling after it, run as one step in training.
+
+In the seed CNN, as in most small Keras CNNs, `Conv2D(..., activation="relu")` is followed
+by `MaxPooling2D(2)`. Run one layer after the other, the convolution writes its full-size
+output, and the pooling reads it back through strided slices whose inner run is only
+`filters` values long, numpy's slowest case; backward does the same twice more. Run as one
+step, the arithmetic is the same but the layout changes:
+
+- the im2col rows are grouped by pool offset (`ops.im2col_by_pool_offset`), so the product
+  with the kernel holds the four offsets of every pooling window as four contiguous blocks,
+  and pooling is three elementwise maxima of whole blocks;
+- ReLU is applied after the pooling, to a quarter of the values. Max and ReLU commute (ReLU
+  never decreases), and so do their gradients: the gradient reaches a window's winner only
+  where the maximum is positive, which is the element, and the value, that ReLU followed
+  by pooling gives; where the maximum is not positive both give zero.
+- the winner is chosen as `MaxPooling2D` chooses it: over rows first, then over columns,
+  the first one on ties.
+
+So the outputs and gradients are those of the two layers run in turn; only the order of
+the floating-point sums inside the kernel gradient differs. `Sequential` uses this step in
+training (forward with `training=True` and the backward after it) wherever `fits` says it
+applies; inference and `layer(x)` run the layers' own `forward`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras import activations, ops
+from minikeras.layers.convolutional import Conv2D
+from minikeras.layers.pooling import MaxPooling2D
+
+
+class ConvMaxPool:
+    """Runs `conv` and the 2x2 max pooling `pool` after it as one training step.
+
+    It has the part of the layer contract the training loop uses: `forward(x, training)`,
+    `backward(grad)` and `backward_without_input_gradient(grad)`. The kernel and bias
+    gradients go to `conv.grads`, as `conv.backward` would leave them.
+
+    Args:
+        conv: a `Conv2D` for which `ConvMaxPool.fits(conv, pool)` holds.
+        pool: the `MaxPooling2D` right after it.
+    """
+
+    def __init__(self, conv: Conv2D, pool: MaxPooling2D):
+        self.conv = conv
+        self.pool = pool
+        self._cache = None
+
+    @staticmethod
+    def fits(conv, pool) -> bool:
+        """Whether the pair can run as one step with the same results.
+
+        The classes must be exactly Conv2D and MaxPooling2D (a subclass may change
+        `forward`), the convolution dense (strides and dilation 1) with a ReLU or no
+        activation, the pooling 2x2 with strides 2 and "valid" padding, both channels_last,
+        and no activity regularizer on either (its penalty needs the unpooled output).
+        """
+        return (
+            type(conv) is Conv2D
+            and type(pool) is MaxPooling2D
+            and type(conv.activation) in (activations.ReLU, activations.Linear)
+            and conv.data_format == "channels_last"
+            and pool.data_format == "channels_last"
+            and conv.strides == (1, 1)
+            and conv.dilation_rate == (1, 1)
+            and pool.pool_size == (2, 2)
+            and pool.strides == (2, 2)
+            and pool.padding == "valid"
+            and conv.activity_regularizer is None
+            and pool.activity_regularizer is None
+        )
+
+    def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
+        """`pool.forward(conv.forward(x))`: x `(batch, height, width, in)` -> `(batch, out_h // 2, out_w // 2, filters)`."""
+        conv = self.conv
+        n, height, width, _ = x.shape
+        pads, out_hw = conv._geometry(height, width)
+        pooled_hw = (out_hw[0] // 2, out_hw[1] // 2)  # "valid" pooling leaves an odd last row or column out
+        x_padded = ops.pad_spatial(x, pads)
+        cols = ops.im2col_by_pool_offset(x_padded, conv.kernel_size, pooled_hw, ones_column=conv.use_bias)
+        z = (cols @ conv._kernel_matrix()).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
+        row_winner = z[1] > z[0]  # for each column offset dx: the bottom row strictly greater
+        column_max = np.maximum(z[0], z[1])
+        column_winner = column_max[1] > column_max[0]  # the right column strictly greater
+        pooled = np.maximum(column_max[0], column_max[1])
+        relu = type(conv.activation) is activations.ReLU
+        if relu:
+            np.maximum(pooled, 0, out=pooled)
+        if training:
+            self._cache = {
+                "cols": cols,
+                "pooled": pooled if relu else None,
+                "row_winner": row_winner,
+                "column_winner": column_winner,
+                "padded_shape": x_padded.shape,
+                "pads": pads,
+                "input_hw": (height, width),
+                "out_hw": out_hw,
+                "pooled_hw": pooled_hw,
+            }
+        return pooled.reshape(n, *pooled_hw, conv.filters)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """dL/dx from dL/d(pooled output); sets `conv.grads`."""
+        return self._backward(grad, input_gradient=True)
+
+    def backward_without_input_gradient(self, grad: np.ndarray) -> None:
+        """Set `conv.grads` only (the pair is the model's first step)."""
+        self._backward(grad, input_gradient=False)
+
+    def _backward(self, grad, input_gradient):
+        cache = self._cache
+        if cache is None:
+            raise RuntimeError(
+                f"Layers '{self.conv.name}' and '{self.pool.name}': backward needs a preceding forward in training."
+            )
+        self._cache = None
+        conv = self.conv
+        grad_pooled = grad.reshape(-1)
+        if cache["pooled"] is not None:  # ReLU: only where the window's maximum is positive
+            grad_pooled = grad_pooled * (cache["pooled"] > 0)
+        # To each window's winner: its column, then its row. g - g * w is g * (1 - w) exactly.
+        grad_columns = np.empty((2, grad_pooled.size), dtype=grad_pooled.dtype)
+        np.multiply(grad_pooled, cache["column_winner"], out=grad_columns[1])
+        np.subtract(grad_pooled, grad_columns[1], out=grad_columns[0])
+        grad_z = np.empty((2, 2, grad_pooled.size), dtype=grad_pooled.dtype)
+        np.multiply(grad_columns, cache["row_winner"], out=grad_z[1])
+        np.subtract(grad_columns, grad_z[1], out=grad_z[0])
+        conv._store_weight_gradients(cache["cols"].T @ grad_z.reshape(-1, conv.filters))
+        if not input_gradient:
+            return None
+        # Back to the convolution's own (n, row, column) order for its input gradient.
+        n = grad.shape[0]
+        (ph, pw), (out_h, out_w) = cache["pooled_hw"], cache["out_hw"]
+        grad_out = (
+            grad_z.reshape(2, 2, n, ph, pw, conv.filters)
+            .transpose(2, 3, 0, 4, 1, 5)
+            .reshape(n, 2 * ph, 2 * pw, conv.filters)
+        )
+        if (2 * ph, 2 * pw) != (out_h, out_w):  # the row or column pooling left out gets no gradient
+            full = np.zeros((n, out_h, out_w, conv.filters), dtype=grad_out.dtype)
+            full[:, : 2 * ph, : 2 * pw] = grad_out
+            grad_out = full
+        return conv._input_gradient(
+            grad_out.reshape(-1, conv.filters),
+            cache["padded_shape"],
+            out_hw=(out_h, out_w),
+            pads=cache["pads"],
+            input_hw=cache["input_hw"],
+        )
+
+
+def training_steps(layers: list) -> list[tuple[int, object]]:
+    """The steps of one training pass: `(index of the step's last layer, runner)` in order.
+
+    A runner is a layer, or a `ConvMaxPool` in place of a Conv2D and the pooling after it.
+    """
+    steps = []
+    index = 0
+    while index < len(layers):
+        if index + 1 < len(layers) and ConvMaxPool.fits(layers[index], layers[index + 1]):
+            steps.append((index + 1, ConvMaxPool(layers[index], layers[index + 1])))
+            index += 2
+        else:
+            steps.append((index, layers[index]))
+            index += 1
+    return steps
