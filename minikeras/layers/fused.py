@@ -17,9 +17,9 @@ step, the arithmetic is the same but the layout changes:
   the first one on ties.
 
 So the outputs and gradients are those of the two layers run in turn; only the order of
-the floating-point sums inside the kernel gradient differs. `Sequential` uses this step in
-training (forward with `training=True` and the backward after it) wherever `fits` says it
-applies; inference and `layer(x)` run the layers' own `forward`.
+the floating-point sums inside the kernel gradient differs. `Sequential` runs this step in
+training and in inference wherever `fits` says it applies (`plan`); calling a layer
+directly, `layer(x)`, runs that layer's own `forward`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from minikeras.layers.pooling import MaxPooling2D
 
 
 class ConvMaxPool:
-    """Runs `conv` and the 2x2 max pooling `pool` after it as one training step.
+    """Runs `conv` and the 2x2 max pooling `pool` after it as one step.
 
     It has the part of the layer contract the training loop uses: `forward(x, training)`,
     `backward(grad)` and `backward_without_input_gradient(grad)`. The kernel and bias
@@ -81,9 +81,7 @@ class ConvMaxPool:
         x_padded = ops.pad_spatial(x, pads)
         cols = ops.im2col_by_pool_offset(x_padded, conv.kernel_size, pooled_hw, ones_column=conv.use_bias)
         z = (cols @ conv._kernel_matrix()).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
-        row_winner = z[1] > z[0]  # for each column offset dx: the bottom row strictly greater
-        column_max = np.maximum(z[0], z[1])
-        column_winner = column_max[1] > column_max[0]  # the right column strictly greater
+        column_max = np.maximum(z[0], z[1])  # over the two rows, for each column offset
         pooled = np.maximum(column_max[0], column_max[1])
         relu = type(conv.activation) is activations.ReLU
         if relu:
@@ -92,8 +90,8 @@ class ConvMaxPool:
             self._cache = {
                 "cols": cols,
                 "pooled": pooled if relu else None,
-                "row_winner": row_winner,
-                "column_winner": column_winner,
+                "row_winner": z[1] > z[0],  # for each column offset: the bottom row strictly greater
+                "column_winner": column_max[1] > column_max[0],  # the right column strictly greater
                 "padded_shape": x_padded.shape,
                 "pads": pads,
                 "input_hw": (height, width),
@@ -152,8 +150,8 @@ class ConvMaxPool:
         )
 
 
-def training_steps(layers: list) -> list[tuple[int, object]]:
-    """The steps of one training pass: `(index of the step's last layer, runner)` in order.
+def plan(layers: list) -> list[tuple[int, object]]:
+    """The steps of one pass through `layers`: `(index of the step's last layer, runner)` in order.
 
     A runner is a layer, or a `ConvMaxPool` in place of a Conv2D and the pooling after it.
     """

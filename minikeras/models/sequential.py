@@ -166,18 +166,14 @@ class Sequential(Trainer):
         """Run every layer. With `activity` (a dict), the outputs of layers that have an
         activity regularizer are kept in it by layer index, for the penalty and its gradient.
 
-        In training, a Conv2D and the 2x2 max pooling after it run as one step where
-        `fused.ConvMaxPool` applies: the same numbers with less memory traffic.
+        A Conv2D and the 2x2 max pooling after it run as one step where `fused.ConvMaxPool`
+        applies: the same numbers with less memory traffic.
         """
-        if not training:
-            for index, layer in enumerate(self._layers):
-                x = layer.forward(x, training=False)
-                if activity is not None and layer.activity_regularizer is not None:
-                    activity[index] = x
-            return x
-        self._train_steps = fused.training_steps(self._layers)
-        for index, step in self._train_steps:
-            x = step.forward(x, training=True)
+        steps = fused.plan(self._layers)
+        if training:
+            self._train_steps = steps  # for the backward pass that follows
+        for index, step in steps:
+            x = step.forward(x, training=training)
             if activity is not None and self._layers[index].activity_regularizer is not None:
                 activity[index] = x
         return x

@@ -163,12 +163,12 @@ NOT_FUSED = {
 def test_pairs_that_do_not_fit_run_layer_by_layer(case):
     make_conv, make_pool = NOT_FUSED[case]
     conv, pool = make_conv(), make_pool()
-    steps = fused.training_steps([conv, pool, layers.Flatten()])
+    steps = fused.plan([conv, pool, layers.Flatten()])
     assert [step for _, step in steps] == [conv, pool, steps[2][1]]
     assert [index for index, _ in steps] == [0, 1, 2]
 
 
-def test_training_steps_index_each_step_by_its_last_layer():
+def test_plan_indexes_each_step_by_its_last_layer():
     stack = [
         layers.Conv2D(2, 3, padding="same"),
         layers.MaxPooling2D(2),
@@ -176,6 +176,6 @@ def test_training_steps_index_each_step_by_its_last_layer():
         layers.MaxPooling2D(2),
         layers.Flatten(),
     ]
-    steps = fused.training_steps(stack)
+    steps = fused.plan(stack)
     assert [index for index, _ in steps] == [1, 3, 4]
     assert [type(step).__name__ for _, step in steps] == ["ConvMaxPool", "ConvMaxPool", "Flatten"]
