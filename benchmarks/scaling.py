@@ -3,8 +3,9 @@
     python benchmarks/scaling.py [--json scaling.json] [--png scaling.png]
 
 For the seed CNN it measures training and prediction samples/s at batch sizes 1 to 512 (28x28
-images) and at image sizes 28 to 112 (batch 32), and splits one training step into its layers'
-forward and backward time, to say where the time goes.
+images) and at image sizes 28 to 112 (batch 32), and splits one training step into the forward
+and backward time of its steps (layers, or a convolution and its pooling run as one), to say where
+the time goes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 import workloads  # this folder's: the seed CNN, as the benchmark runs it
 
 import minikeras
+from minikeras.layers import fused
 
 BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 IMAGE_SIZES = [28, 56, 84, 112]
@@ -46,25 +48,32 @@ def rate(model, x, y, batch_size, train: bool, repeats: int = 3) -> float:
 
 
 def layer_split(model, x):
-    """Milliseconds of forward and backward per layer for one training step on batch `x`."""
+    """Milliseconds of forward and backward per step for one training step on batch `x`.
+
+    The steps are those `fit` runs (`fused.plan`: a Conv2D and its 2x2 max pooling are one step),
+    and the first step skips its input gradient, as in `fit`.
+    """
+    steps = [step for _, step in fused.plan(model.layers)]
     inputs = [x]
-    for layer in model.layers:
-        inputs.append(layer.forward(inputs[-1], training=False))
+    for step in steps:
+        inputs.append(step.forward(inputs[-1], training=False))
     split = []
-    for layer, layer_input, output in zip(model.layers, inputs, inputs[1:]):
+    for position, (step, step_input, output) in enumerate(zip(steps, inputs, inputs[1:])):
+        backward = step.backward if position else step.backward_without_input_gradient
         repeats = 20
         start = time.perf_counter()
         for _ in range(repeats):
-            layer.forward(layer_input, training=True)
-            layer._cache = None
+            step.forward(step_input, training=True)
+            step._cache = None
         forward = (time.perf_counter() - start) / repeats
         start = time.perf_counter()
         for _ in range(repeats):
-            layer.forward(layer_input, training=True)
-            layer.backward(np.ones_like(output))
+            step.forward(step_input, training=True)
+            backward(np.ones_like(output))
+        layers = [step.conv, step.pool] if isinstance(step, fused.ConvMaxPool) else [step]
         split.append(
             (
-                f"{layer.name} ({type(layer).__name__})",
+                " + ".join(f"{layer.name} ({type(layer).__name__})" for layer in layers),
                 forward * 1e3,
                 ((time.perf_counter() - start) / repeats - forward) * 1e3,
             )
@@ -101,7 +110,7 @@ def main(argv=None):
         print(f"\none training step, batch 32, {size}x{size} ({total:.2f} ms):")
         for name, forward, backward in split:
             print(
-                f"  {name:32s} forward {forward:6.3f} ms  backward {backward:6.3f} ms  ({(forward + backward) / total:5.1%})"
+                f"  {name:64s} forward {forward:6.3f} ms  backward {backward:6.3f} ms  ({(forward + backward) / total:5.1%})"
             )
     if args.json:
         with open(args.json, "w") as handle:

@@ -88,6 +88,10 @@ def test_fused_training_matches_the_layers_run_in_turn(case, dtype, monkeypatch)
     np.testing.assert_allclose(
         model._forward(x, training=True), reference._forward(x, training=True), rtol=rtol, atol=rtol
     )
+    with monkeypatch.context() as patch:  # inference: the fused model against its own layers run in turn
+        expected = model.predict(x, verbose=0)
+        layer_by_layer(patch)
+        np.testing.assert_allclose(expected, model.predict(x, verbose=0), rtol=rtol, atol=rtol)
 
 
 def test_ties_go_to_the_winner_max_pooling_picks(monkeypatch):
