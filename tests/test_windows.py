@@ -45,3 +45,39 @@ def test_col2im_is_the_adjoint_of_im2col(channels):
     offset_major = g.reshape(-1, 9, channels).transpose(1, 0, 2)  # col2im takes (kh * kw, rows, C)
     back = windows.col2im(offset_major, shape, kernel, strides, dilation, out_hw)
     np.testing.assert_allclose(np.sum(cols * g), np.sum(x * back), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "pads, strides, dilation",
+    [
+        (((1, 1), (1, 1)), (1, 1), (1, 1)),  # "same", 3x3
+        (((0, 1), (1, 2)), (2, 2), (1, 1)),  # uneven, strided
+        (((2, 2), (2, 2)), (1, 1), (2, 2)),  # dilated
+        (((3, 0), (0, 3)), (3, 2), (1, 1)),  # some offsets see only padding in some windows
+    ],
+)
+def test_col2im_with_pads_is_the_cropped_padded_gradient(pads, strides, dilation):
+    rng = np.random.default_rng(2)
+    (top, bottom), (left, right) = pads
+    n, h, w, c, kernel = 2, 7, 6, 3, (3, 3)
+    padded_shape = (n, h + top + bottom, w + left + right, c)
+    out_hw = tuple(ops.output_length(length, k, s, "valid", d) for length, k, s, d in zip(padded_shape[1:3], kernel, strides, dilation))
+    patches = rng.normal(size=(9, n * out_hw[0] * out_hw[1], c))
+    padded = windows.col2im(patches, padded_shape, kernel, strides, dilation, out_hw)
+    cropped = windows.col2im(patches, padded_shape, kernel, strides, dilation, out_hw, pads)
+    assert cropped.shape == (n, h, w, c) and cropped.flags.c_contiguous
+    np.testing.assert_array_equal(cropped, padded[:, top : top + h, left : left + w])
+
+
+@pytest.mark.parametrize("channels, ones_column", [(1, True), (1, False), (3, True), (3, False)])
+def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, ones_column):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 9, 8, channels)).astype(np.float32)  # 7x6 valid 3x3 outputs: pooled 3x3, a row left out
+    pooled_hw = (3, 3)
+    cols = windows.im2col_by_pool_offset(x, (3, 3), pooled_hw, ones_column=ones_column)
+    full = _reference_im2col(x, (3, 3), (1, 1), (1, 1), (7, 6)).reshape(2, 7, 6, -1)
+    expected = np.stack([full[:, dy : 6 : 2, dx : 6 : 2].reshape(-1, full.shape[-1]) for dy in (0, 1) for dx in (0, 1)])
+    expected = expected.reshape(-1, full.shape[-1])
+    if ones_column:
+        expected = np.concatenate([expected, np.ones((len(expected), 1), np.float32)], axis=1)
+    np.testing.assert_array_equal(cols, expected)

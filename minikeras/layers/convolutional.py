@@ -167,7 +167,6 @@ class Conv2D(Layer):
                 "y": y,
                 "padded_shape": x_padded.shape,
                 "pads": pads,
-                "input_hw": (height, width),
                 "out_hw": out_hw,
             }
         y = y.reshape(n, *out_hw, self.filters)
@@ -192,7 +191,7 @@ class Conv2D(Layer):
         self._store_weight_gradients(cache["cols"].T @ grad_z)
         if not input_gradient:
             return None
-        grad_x = self._input_gradient(grad_z, cache["padded_shape"], cache["out_hw"], cache["pads"], cache["input_hw"])
+        grad_x = self._input_gradient(grad_z, cache["padded_shape"], cache["out_hw"], cache["pads"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
 
     def _store_weight_gradients(self, matrix_grad):
@@ -203,14 +202,13 @@ class Conv2D(Layer):
         else:
             self.grads["kernel"] = matrix_grad.reshape(self.kernel.shape)
 
-    def _input_gradient(self, grad_z, padded_shape, out_hw, pads, input_hw):
+    def _input_gradient(self, grad_z, padded_shape, out_hw, pads):
         """dL/dx (channels_last) from dL/dz, `(batch * out_h * out_w, filters)` with rows in (n, i, j) order."""
         # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
         kh, kw, channels, filters = self.kernel.shape
         per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)
         grad_patches = np.matmul(grad_z, per_offset_kernel)
-        grad_padded = ops.col2im(grad_patches, padded_shape, self.kernel_size, self.strides, self.dilation_rate, out_hw)
-        return ops.crop_spatial(grad_padded, pads, input_hw)
+        return ops.col2im(grad_patches, padded_shape, self.kernel_size, self.strides, self.dilation_rate, out_hw, pads)
 
     def get_config(self):
         return {

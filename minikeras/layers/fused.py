@@ -94,7 +94,6 @@ class ConvMaxPool:
                 "column_winner": column_max[1] > column_max[0],  # the right column strictly greater
                 "padded_shape": x_padded.shape,
                 "pads": pads,
-                "input_hw": (height, width),
                 "out_hw": out_hw,
                 "pooled_hw": pooled_hw,
             }
@@ -141,13 +140,7 @@ class ConvMaxPool:
             full = np.zeros((n, out_h, out_w, conv.filters), dtype=grad_out.dtype)
             full[:, : 2 * ph, : 2 * pw] = grad_out
             grad_out = full
-        return conv._input_gradient(
-            grad_out.reshape(-1, conv.filters),
-            cache["padded_shape"],
-            out_hw=(out_h, out_w),
-            pads=cache["pads"],
-            input_hw=cache["input_hw"],
-        )
+        return conv._input_gradient(grad_out.reshape(-1, conv.filters), cache["padded_shape"], (out_h, out_w), cache["pads"])
 
 
 def plan(layers: list) -> list[tuple[int, object]]:

@@ -165,34 +165,51 @@ def col2im(
     strides: tuple[int, int],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
+    pads: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
 ) -> np.ndarray:
     """Scatter-add window gradients back to image positions: the adjoint of `im2col`.
 
     Every input pixel receives the sum of the gradients of all the windows that
     saw it. The loop runs over the kh * kw kernel offsets only; each step is one
-    strided add over all samples, positions and channels at once.
+    strided add over all samples, positions and channels at once. With `pads`,
+    the gradient of the padding is never formed: each offset adds only the part
+    of its slice that lands inside the input, and the result is the unpadded,
+    contiguous input gradient (no crop, no copy after it).
 
     Args:
         patches: array of shape (kh * kw, N * out_h * out_w, C): for each kernel
             offset, the gradient reaching the input pixel under that offset of
             every window. Offset-major, so each add reads contiguous memory.
         padded_shape: (N, Hp, Wp, C) of the padded input.
+        pads: ((top, bottom), (left, right)) padding that `im2col`'s input had.
 
     Returns:
-        Array of shape `padded_shape` (N, Hp, Wp, C).
+        Array of shape (N, Hp - top - bottom, Wp - left - right, C).
     """
-    n, _, _, c = padded_shape
+    n, hp, wp, c = padded_shape
+    (top, bottom), (left, right) = pads
     kh, kw = kernel_size
-    sh, sw = strides
-    dh, dw = dilation
     oh, ow = out_hw
     patches = patches.reshape(kh, kw, n, oh, ow, c)
-    grad_padded = np.zeros(padded_shape, dtype=patches.dtype)
+    grad = np.zeros((n, hp - top - bottom, wp - left - right, c), dtype=patches.dtype)
     for i in range(kh):
-        rows = window_slice(i * dh, sh, oh)
+        rows, row_windows = _inside(i * dilation[0], strides[0], oh, top, grad.shape[1])
         for j in range(kw):
-            grad_padded[:, rows, window_slice(j * dw, sw, ow), :] += patches[i, j]
-    return grad_padded
+            cols, col_windows = _inside(j * dilation[1], strides[1], ow, left, grad.shape[2])
+            if rows is not None and cols is not None:
+                grad[:, rows, cols, :] += patches[i, j][:, row_windows, col_windows, :]
+    return grad
+
+
+def _inside(offset: int, stride: int, count: int, before: int, length: int):
+    """Along one axis: `(input slice, window slice)` of the windows whose element `offset`
+    falls inside the unpadded input (of `length`, after `before` padding), or (None, None)."""
+    first = max(0, -(-(before - offset) // stride))  # first window whose element is past the padding
+    last = min(count - 1, (length - 1 + before - offset) // stride)
+    if first > last:
+        return None, None
+    start = first * stride + offset - before
+    return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
 
 
 def crop_spatial(x_padded: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], hw: tuple[int, int]) -> np.ndarray:
