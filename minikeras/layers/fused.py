@@ -73,31 +73,50 @@ class ConvMaxPool:
         )
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        """`pool.forward(conv.forward(x))`: x `(batch, height, width, in)` -> `(batch, out_h // 2, out_w // 2, filters)`."""
+        """`pool.forward(conv.forward(x))`: x `(batch, height, width, in)` -> `(batch, out_h // 2, out_w // 2, filters)`.
+
+        A large batch runs in chunks of samples (`ops.sample_chunks`) that stay in cache.
+        """
         conv = self.conv
         n, height, width, _ = x.shape
         pads, out_hw = conv._geometry(height, width)
         pooled_hw = (out_hw[0] // 2, out_hw[1] // 2)  # "valid" pooling leaves an odd last row or column out
+        kernel = conv._kernel_matrix()
+        chunks = ops.sample_chunks(n, out_hw[0] * out_hw[1] * (kernel.shape[0] + conv.filters))
+        if len(chunks) == 1:
+            pooled, cache = self._forward_chunk(x, pads, pooled_hw, kernel, training)
+            caches = [cache]
+        else:
+            pooled = np.empty((n, *pooled_hw, conv.filters), dtype=np.result_type(x.dtype, kernel.dtype))
+            caches = []
+            for rows in chunks:
+                pooled[rows], cache = self._forward_chunk(x[rows], pads, pooled_hw, kernel, training)
+                caches.append(cache)
+        if training:
+            self._cache = {"chunks": list(zip(chunks, caches)), "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
+        return pooled
+
+    def _forward_chunk(self, x, pads, pooled_hw, kernel, training):
+        """The pooled output of samples `x`, and (in training) what backward needs of them."""
+        conv = self.conv
         x_padded = ops.pad_spatial(x, pads)
         cols = ops.im2col_by_pool_offset(x_padded, conv.kernel_size, pooled_hw, ones_column=conv.use_bias)
-        z = (cols @ conv._kernel_matrix()).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
+        z = (cols @ kernel).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
         column_max = np.maximum(z[0], z[1])  # over the two rows, for each column offset
         pooled = np.maximum(column_max[0], column_max[1])
         relu = type(conv.activation) is activations.ReLU
         if relu:
             np.maximum(pooled, 0, out=pooled)
+        cache = None
         if training:
-            self._cache = {
+            cache = {
                 "cols": cols,
                 "pooled": pooled if relu else None,
                 "row_winner": z[1] > z[0],  # for each column offset: the bottom row strictly greater
                 "column_winner": column_max[1] > column_max[0],  # the right column strictly greater
                 "padded_shape": x_padded.shape,
-                "pads": pads,
-                "out_hw": out_hw,
-                "pooled_hw": pooled_hw,
             }
-        return pooled.reshape(n, *pooled_hw, conv.filters)
+        return pooled.reshape(len(x), *pooled_hw, conv.filters), cache
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """dL/dx from dL/d(pooled output); sets `conv.grads`."""
@@ -114,33 +133,51 @@ class ConvMaxPool:
                 f"Layers '{self.conv.name}' and '{self.pool.name}': backward needs a preceding forward in training."
             )
         self._cache = None
+        chunks = cache["chunks"]
+        matrix_grad = grad_x = None
+        if input_gradient and len(chunks) > 1:
+            grad_x = np.empty(cache["input_shape"], dtype=grad.dtype)
+        for rows, chunk in chunks:
+            chunk_matrix_grad, chunk_grad_x = self._backward_chunk(grad[rows], chunk, cache, input_gradient)
+            matrix_grad = chunk_matrix_grad if matrix_grad is None else matrix_grad + chunk_matrix_grad
+            if input_gradient:
+                if len(chunks) == 1:
+                    grad_x = chunk_grad_x
+                else:
+                    grad_x[rows] = chunk_grad_x
+        self.conv._store_weight_gradients(matrix_grad)
+        return grad_x
+
+    def _backward_chunk(self, grad, chunk, cache, input_gradient):
+        """`(cols^T dL/dz, dL/dx or None)` for the samples of one chunk."""
         conv = self.conv
         grad_pooled = grad.reshape(-1)
-        if cache["pooled"] is not None:  # ReLU: only where the window's maximum is positive
-            grad_pooled = grad_pooled * (cache["pooled"] > 0)
+        if chunk["pooled"] is not None:  # ReLU: only where the window's maximum is positive
+            grad_pooled = grad_pooled * (chunk["pooled"] > 0)
         # To each window's winner: its column, then its row. g - g * w is g * (1 - w) exactly.
         grad_columns = np.empty((2, grad_pooled.size), dtype=grad_pooled.dtype)
-        np.multiply(grad_pooled, cache["column_winner"], out=grad_columns[1])
+        np.multiply(grad_pooled, chunk["column_winner"], out=grad_columns[1])
         np.subtract(grad_pooled, grad_columns[1], out=grad_columns[0])
         grad_z = np.empty((2, 2, grad_pooled.size), dtype=grad_pooled.dtype)
-        np.multiply(grad_columns, cache["row_winner"], out=grad_z[1])
+        np.multiply(grad_columns, chunk["row_winner"], out=grad_z[1])
         np.subtract(grad_columns, grad_z[1], out=grad_z[0])
-        conv._store_weight_gradients(cache["cols"].T @ grad_z.reshape(-1, conv.filters))
+        matrix_grad = chunk["cols"].T @ grad_z.reshape(-1, conv.filters)
         if not input_gradient:
-            return None
+            return matrix_grad, None
         # Back to the convolution's own (n, row, column) order for its input gradient.
-        n = grad.shape[0]
-        (ph, pw), (out_h, out_w) = cache["pooled_hw"], cache["out_hw"]
+        n, ph, pw, filters = grad.shape
+        out_h, out_w = cache["out_hw"]
         grad_out = (
-            grad_z.reshape(2, 2, n, ph, pw, conv.filters)
-            .transpose(2, 3, 0, 4, 1, 5)
-            .reshape(n, 2 * ph, 2 * pw, conv.filters)
+            grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5).reshape(n, 2 * ph, 2 * pw, filters)
         )
         if (2 * ph, 2 * pw) != (out_h, out_w):  # the row or column pooling left out gets no gradient
-            full = np.zeros((n, out_h, out_w, conv.filters), dtype=grad_out.dtype)
+            full = np.zeros((n, out_h, out_w, filters), dtype=grad_out.dtype)
             full[:, : 2 * ph, : 2 * pw] = grad_out
             grad_out = full
-        return conv._input_gradient(grad_out.reshape(-1, conv.filters), cache["padded_shape"], (out_h, out_w), cache["pads"])
+        grad_x = conv._input_gradient(
+            grad_out.reshape(-1, filters), chunk["padded_shape"], (out_h, out_w), cache["pads"]
+        )
+        return matrix_grad, grad_x
 
 
 def plan(layers: list) -> list[tuple[int, object]]:

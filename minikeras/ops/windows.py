@@ -15,6 +15,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+# About what one core's L2 cache holds, in values: a convolution works through a batch in
+# chunks of samples whose im2col matrix and product stay about this size, so that each step
+# on a chunk reads what the previous one left in cache instead of streaming from memory.
+CHUNK_VALUES = 1 << 20
+
+
+def sample_chunks(samples: int, values_per_sample: int) -> list[slice]:
+    """Consecutive ranges of `samples` holding about `CHUNK_VALUES` values each (at least one sample).
+
+    A batch that fits is one range: small batches take no extra step.
+    """
+    per_chunk = max(1, CHUNK_VALUES // max(1, values_per_sample))
+    if samples <= per_chunk:
+        return [slice(0, samples)]
+    return [slice(start, min(start + per_chunk, samples)) for start in range(0, samples, per_chunk)]
+
 
 def output_length(length: int, window: int, stride: int, padding: str, dilation: int = 1) -> int:
     """Return the output length of a sliding window along one axis.
@@ -212,7 +228,9 @@ def _inside(offset: int, stride: int, count: int, before: int, length: int):
     return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
 
 
-def crop_spatial(x_padded: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], hw: tuple[int, int]) -> np.ndarray:
+def crop_spatial(
+    x_padded: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], hw: tuple[int, int]
+) -> np.ndarray:
     """Undo `pad_spatial`: return the (N, H, W, C) interior of a padded array."""
     (top, _), (left, _) = pads
     h, w = hw
