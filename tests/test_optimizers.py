@@ -218,3 +218,22 @@ def test_float32_params_stay_float32(make, grad_dtype):
         assert actual.dtype == np.float32
         np.testing.assert_allclose(actual, wanted, rtol=1e-4, atol=1e-5)
     assert all(v.dtype == np.float32 for v in optimizer.variables[2:])
+
+
+def test_sgd_momentum_reuses_a_work_buffer_without_touching_the_gradients():
+    """The learning-rate-scaled gradient goes into a buffer per parameter: each parameter's update
+    still follows Keras's formula step after step, and the caller's gradients are left as they were."""
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))]  # same shape: separate buffers
+    opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    expected = [p.copy() for p in params]
+    velocities = [np.zeros_like(p) for p in params]
+    for step in range(3):
+        grads = [rng.normal(size=p.shape) for p in params]
+        before = [g.copy() for g in grads]
+        opt.apply(list(zip(params, grads)))
+        for i, grad in enumerate(grads):
+            velocities[i] = 0.9 * velocities[i] - 0.1 * before[i]
+            expected[i] = expected[i] + velocities[i]
+            np.testing.assert_array_equal(grad, before[i])
+            np.testing.assert_allclose(params[i], expected[i], rtol=1e-12, atol=1e-12)

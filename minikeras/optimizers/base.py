@@ -70,6 +70,8 @@ class Optimizer:
         self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
         # Optimizer-wide state arrays (not per parameter), saved after the slots.
         self._extra_state: dict[str, np.ndarray] = {}
+        # One work buffer per parameter, reused every step (see `scaled`); not state.
+        self._scratch: dict[int, np.ndarray] = {}
 
     # ----------------------------------------------------------- learning rate
     @property
@@ -105,6 +107,17 @@ class Optimizer:
     def slot(self, param: np.ndarray, name: str) -> np.ndarray:
         """Return the state array `name` of `param`."""
         return self._slots[id(param)][1][name]
+
+    def scaled(self, grad: np.ndarray, factor: float, param: np.ndarray) -> np.ndarray:
+        """`factor * grad`, written into a buffer kept for `param` and overwritten at its next call.
+
+        A fresh array every step for every parameter costs an allocation and cold memory;
+        the buffer is warm and, for large weights, stays mapped.
+        """
+        buffer = self._scratch.get(id(param))
+        if buffer is None or buffer.shape != grad.shape or buffer.dtype != grad.dtype:
+            buffer = self._scratch[id(param)] = np.empty_like(grad)
+        return np.multiply(grad, factor, out=buffer)
 
     def build(self, params) -> None:
         """Create the slots of `params` (new ones only), in this order: the order they are saved in."""

@@ -43,7 +43,7 @@ class SGD(Optimizer):
             return
         velocity = self.slot(param, "momentum")
         velocity *= self.momentum
-        velocity -= learning_rate * grad
+        velocity -= self.scaled(grad, learning_rate, param)
         if self.nesterov:
             param += self.momentum * velocity - learning_rate * grad
         else:
