@@ -30,7 +30,7 @@ def seed_cnn(size: int):
     return model
 
 
-def rate(model, x, y, batch_size, train: bool, repeats: int = 3) -> float:
+def rate(model, x, y, batch_size, train: bool, repeats: int = 5) -> float:
     """Samples/s of one `fit` epoch (or one `predict`) over `x`: the best of `repeats`, after a warm-up."""
     if train:
         model.fit(x[: batch_size * 3], y[: batch_size * 3], batch_size=batch_size, verbose=0)

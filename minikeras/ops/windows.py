@@ -15,9 +15,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-# About what one core's L2 cache holds, in values: a convolution works through a batch in
-# chunks of samples whose im2col matrix and product stay about this size, so that each step
-# on a chunk reads what the previous one left in cache instead of streaming from memory.
+# Values (4 MB in float32) in one chunk of a convolution's batch: the im2col matrix and the
+# product of a chunk of samples stay about this size, so each step on a chunk reads what the
+# previous one left in cache (the level-3 one, at least) instead of streaming from memory.
+# Of 2^18 to 2^22, this measured best for batches of 256 and 512 and for 112x112 images.
 CHUNK_VALUES = 1 << 20
 
 
