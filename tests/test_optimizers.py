@@ -228,7 +228,7 @@ def test_sgd_momentum_reuses_a_work_buffer_without_touching_the_gradients():
     opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
     expected = [p.copy() for p in params]
     velocities = [np.zeros_like(p) for p in params]
-    for step in range(3):
+    for _ in range(3):
         grads = [rng.normal(size=p.shape) for p in params]
         before = [g.copy() for g in grads]
         opt.apply(list(zip(params, grads)))

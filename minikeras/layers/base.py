@@ -99,6 +99,7 @@ class Layer:
         self._params: dict[str, np.ndarray] = {}
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
+        self._work_buffers: dict[str, np.ndarray] = {}
         self._build_input_shape: tuple | None = None
         self._build_lock = threading.Lock()
         if batch_input_shape is not None:
@@ -297,6 +298,31 @@ class Layer:
         `input_gradient`.
         """
         raise NotImplementedError(f"{type(self).__name__} does not end in a softmax.")
+
+    def _work_buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
+        """An uninitialized array `name` of `shape`, the same one from one training step to the next.
+
+        For large temporaries of training (an im2col matrix, a gradient before col2im) that
+        never leave the layer: a new array of a few megabytes every step costs the allocator
+        fresh pages from the system, which can take longer than the arithmetic on them.
+        Only training uses these (inference may run in many threads at once); `fit` releases
+        them when it ends (`_release_work_buffers`).
+        """
+        # Kept flat and never shrunk: the last, smaller chunk of a batch (ops.sample_chunks)
+        # takes the front of the same memory instead of a new array.
+        size = math.prod(shape)
+        buffer = self._work_buffers.get(name)
+        if buffer is None or buffer.size < size or buffer.dtype != dtype:
+            buffer = self._work_buffers[name] = np.empty(size, dtype=dtype)
+        return buffer[:size].reshape(shape)
+
+    def _work_allocator(self, name: str):
+        """`empty(shape, dtype)` handing out the work buffer `name` (see `_work_buffer`)."""
+        return lambda shape, dtype: self._work_buffer(name, shape, dtype)
+
+    def _release_work_buffers(self) -> None:
+        """Free the arrays `_work_buffer` kept."""
+        self._work_buffers.clear()
 
     def _pop_cache(self) -> dict:
         """Return (and release) what the last training-mode `forward` kept."""

@@ -172,25 +172,28 @@ class Conv2D(Layer):
         # A large batch runs in chunks of samples whose im2col matrix stays in cache.
         chunks = ops.sample_chunks(n, out_hw[0] * out_hw[1] * (kernel.shape[0] + self.filters))
         if len(chunks) == 1:
-            y, cache = self._forward_chunk(x, pads, out_hw, kernel, training)
+            y, cache = self._forward_chunk(x, pads, out_hw, kernel, training, 0)
             caches = [cache]
         else:
             y = np.empty((n, *out_hw, self.filters), dtype=np.result_type(x.dtype, kernel.dtype))
             caches = []
-            for rows in chunks:
-                y[rows], cache = self._forward_chunk(x[rows], pads, out_hw, kernel, training)
+            for index, rows in enumerate(chunks):
+                y[rows], cache = self._forward_chunk(x[rows], pads, out_hw, kernel, training, index)
                 caches.append(cache)
         if training:
             self._cache = {"chunks": list(zip(chunks, caches)), "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
-    def _forward_chunk(self, x, pads, out_hw, kernel, training):
-        """The output `(samples, out_h, out_w, filters)` of samples `x`, and (in training) what backward needs."""
-        x_padded = ops.pad_spatial(x, pads)
+    def _forward_chunk(self, x, pads, out_hw, kernel, training, index):
+        """The output `(samples, out_h, out_w, filters)` of samples `x` (chunk `index` of the batch),
+        and (in training) what backward needs."""
+        x_padded = ops.pad_spatial(x, pads, empty=self._work_allocator("x_padded") if training else None)
         # With a bias, cols gets a column of ones and the bias rides under the kernel matrix:
         # the product adds it, and in backward the kernel gradient's product sums its gradient.
+        # In training, the matrix lives until backward in a buffer reused by the next step.
+        empty = self._work_allocator(f"cols{index}") if training else np.empty
         cols = ops.im2col(
-            x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw, ones_column=self.use_bias
+            x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw, ones_column=self.use_bias, empty=empty
         )
         z = cols @ kernel
         # z is ours: an activation that needs only its output may overwrite it.
@@ -252,7 +255,9 @@ class Conv2D(Layer):
         # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
         kh, kw, channels, filters = self.kernel.shape
         per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)
-        grad_patches = np.matmul(grad_z, per_offset_kernel)
+        dtype = np.result_type(grad_z.dtype, per_offset_kernel.dtype)
+        buffer = self._work_buffer("grad_patches", (kh * kw, grad_z.shape[0], channels), dtype)
+        grad_patches = np.matmul(grad_z, per_offset_kernel, out=buffer)
         return ops.col2im(grad_patches, padded_shape, self.kernel_size, self.strides, self.dilation_rate, out_hw, pads)
 
     def get_config(self):

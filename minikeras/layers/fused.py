@@ -84,36 +84,47 @@ class ConvMaxPool:
         kernel = conv._kernel_matrix()
         chunks = ops.sample_chunks(n, out_hw[0] * out_hw[1] * (kernel.shape[0] + conv.filters))
         if len(chunks) == 1:
-            pooled, cache = self._forward_chunk(x, pads, pooled_hw, kernel, training)
+            pooled, cache = self._forward_chunk(x, pads, pooled_hw, kernel, training, 0)
             caches = [cache]
         else:
             pooled = np.empty((n, *pooled_hw, conv.filters), dtype=np.result_type(x.dtype, kernel.dtype))
             caches = []
-            for rows in chunks:
-                pooled[rows], cache = self._forward_chunk(x[rows], pads, pooled_hw, kernel, training)
+            for index, rows in enumerate(chunks):
+                _, cache = self._forward_chunk(x[rows], pads, pooled_hw, kernel, training, index, out=pooled[rows])
                 caches.append(cache)
         if training:
             self._cache = {"chunks": list(zip(chunks, caches)), "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
         return pooled
 
-    def _forward_chunk(self, x, pads, pooled_hw, kernel, training):
-        """The pooled output of samples `x`, and (in training) what backward needs of them."""
+    def _forward_chunk(self, x, pads, pooled_hw, kernel, training, index, out=None):
+        """The pooled output of samples `x` (chunk `index` of the batch, written into `out` if
+        given), and (in training) what backward needs of them."""
         conv = self.conv
-        x_padded = ops.pad_spatial(x, pads)
-        cols = ops.im2col_by_pool_offset(x_padded, conv.kernel_size, pooled_hw, ones_column=conv.use_bias)
-        z = (cols @ kernel).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
-        column_max = np.maximum(z[0], z[1])  # over the two rows, for each column offset
-        pooled = np.maximum(column_max[0], column_max[1])
+        # In training, the large temporaries go to the convolution's work buffers, reused every
+        # step: the im2col matrix and the winners live until backward, the rest only until pooling.
+        x_padded = ops.pad_spatial(x, pads, empty=conv._work_allocator("x_padded") if training else None)
+        empty = conv._work_allocator(f"cols{index}") if training else np.empty
+        cols = ops.im2col_by_pool_offset(x_padded, conv.kernel_size, pooled_hw, ones_column=conv.use_bias, empty=empty)
+        dtype = np.result_type(cols.dtype, kernel.dtype)
+        z = conv._work_buffer("z", (len(cols), conv.filters), dtype) if training else None
+        z = np.matmul(cols, kernel, out=z).reshape(2, 2, -1)  # z[dy, dx]: that offset of every window, flat
+        column_max = conv._work_buffer("column_max", z.shape[1:], dtype) if training else None
+        column_max = np.maximum(z[0], z[1], out=column_max)  # over the two rows, for each column offset
+        pooled = np.maximum(column_max[0], column_max[1], out=None if out is None else out.reshape(-1))
         relu = type(conv.activation) is activations.ReLU
         if relu:
             np.maximum(pooled, 0, out=pooled)
         cache = None
         if training:
+            row_winner = conv._work_buffer(f"row_winner{index}", z.shape[1:], np.bool_)
+            column_winner = conv._work_buffer(f"column_winner{index}", column_max.shape[1:], np.bool_)
             cache = {
                 "cols": cols,
                 "pooled": pooled if relu else None,
-                "row_winner": z[1] > z[0],  # for each column offset: the bottom row strictly greater
-                "column_winner": column_max[1] > column_max[0],  # the right column strictly greater
+                # for each column offset: the bottom row strictly greater
+                "row_winner": np.greater(z[1], z[0], out=row_winner),
+                # then the right column strictly greater
+                "column_winner": np.greater(column_max[1], column_max[0], out=column_winner),
                 "padded_shape": x_padded.shape,
             }
         return pooled.reshape(len(x), *pooled_hw, conv.filters), cache
@@ -153,12 +164,16 @@ class ConvMaxPool:
         conv = self.conv
         grad_pooled = grad.reshape(-1)
         if chunk["pooled"] is not None:  # ReLU: only where the window's maximum is positive
-            grad_pooled = grad_pooled * (chunk["pooled"] > 0)
+            positive = np.greater(chunk["pooled"], 0, out=conv._work_buffer("positive", grad_pooled.shape, np.bool_))
+            grad_pooled = np.multiply(
+                grad_pooled, positive, out=conv._work_buffer("grad_pooled", grad_pooled.shape, grad_pooled.dtype)
+            )
         # To each window's winner: its column, then its row. g - g * w is g * (1 - w) exactly.
-        grad_columns = np.empty((2, grad_pooled.size), dtype=grad_pooled.dtype)
+        # These temporaries never leave the step: the convolution's work buffers hold them.
+        grad_columns = conv._work_buffer("grad_columns", (2, grad_pooled.size), grad_pooled.dtype)
         np.multiply(grad_pooled, chunk["column_winner"], out=grad_columns[1])
         np.subtract(grad_pooled, grad_columns[1], out=grad_columns[0])
-        grad_z = np.empty((2, 2, grad_pooled.size), dtype=grad_pooled.dtype)
+        grad_z = conv._work_buffer("grad_z", (2, 2, grad_pooled.size), grad_pooled.dtype)
         np.multiply(grad_columns, chunk["row_winner"], out=grad_z[1])
         np.subtract(grad_columns, grad_z[1], out=grad_z[0])
         matrix_grad = chunk["cols"].T @ grad_z.reshape(-1, conv.filters)
@@ -167,13 +182,14 @@ class ConvMaxPool:
         # Back to the convolution's own (n, row, column) order for its input gradient.
         n, ph, pw, filters = grad.shape
         out_h, out_w = cache["out_hw"]
-        grad_out = (
-            grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5).reshape(n, 2 * ph, 2 * pw, filters)
-        )
+        grad_out = conv._work_buffer("grad_out", (n, out_h, out_w, filters), grad_z.dtype)
         if (2 * ph, 2 * pw) != (out_h, out_w):  # the row or column pooling left out gets no gradient
-            full = np.zeros((n, out_h, out_w, filters), dtype=grad_out.dtype)
-            full[:, : 2 * ph, : 2 * pw] = grad_out
-            grad_out = full
+            grad_out[:, 2 * ph :] = 0
+            grad_out[:, :, 2 * pw :] = 0
+        np.copyto(
+            grad_out[:, : 2 * ph, : 2 * pw].reshape(n, ph, 2, pw, 2, filters),
+            grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5),
+        )
         grad_x = conv._input_gradient(
             grad_out.reshape(-1, filters), chunk["padded_shape"], (out_h, out_w), cache["pads"]
         )

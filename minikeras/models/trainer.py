@@ -308,6 +308,8 @@ class Trainer:
         try:
             return self._fit_loop(source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq)
         finally:
+            for layer in self.layers:  # the arrays training steps reused (im2col matrices, ...)
+                layer._release_work_buffers()
             self._fit_lock.release()
 
     def _fit_loop(self, source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq):

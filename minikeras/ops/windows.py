@@ -59,15 +59,28 @@ def padding_amounts(length: int, window: int, stride: int, padding: str, dilatio
     return total // 2, total - total // 2
 
 
-def pad_spatial(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0) -> np.ndarray:
-    """Pad the height and width axes of `x` (N, H, W, C); returns `x` itself when no padding."""
+def pad_spatial(
+    x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0, empty=None
+) -> np.ndarray:
+    """Pad the height and width axes of `x` (N, H, W, C); returns `x` itself when no padding.
+
+    `empty(shape, dtype)`, if given, makes the array to fill (a buffer kept between training
+    steps): only its border is set to `value`, then `x` is copied inside.
+    """
     (top, bottom), (left, right) = pads
     if top == bottom == left == right == 0:
         return x
     n, h, w, c = x.shape
     shape = (n, h + top + bottom, w + left + right, c)
-    # zeros come from calloc's already-zeroed pages: a quarter faster than filling
-    padded = np.zeros(shape, dtype=x.dtype) if value == 0 else np.full(shape, value, dtype=x.dtype)
+    if empty is None:
+        # zeros come from calloc's already-zeroed pages: a quarter faster than filling
+        padded = np.zeros(shape, dtype=x.dtype) if value == 0 else np.full(shape, value, dtype=x.dtype)
+    else:
+        padded = empty(shape, x.dtype)
+        padded[:, :top] = value
+        padded[:, top + h :] = value
+        padded[:, top : top + h, :left] = value
+        padded[:, top : top + h, left + w :] = value
     padded[:, top : top + h, left : left + w, :] = x
     return padded
 
@@ -84,6 +97,7 @@ def im2col(
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
     ones_column: bool = False,
+    empty=np.empty,
 ) -> np.ndarray:
     """Gather every convolution window into one row of a matrix.
 
@@ -94,6 +108,8 @@ def im2col(
         ones_column: append a column of ones, so that a bias stacked under the
             kernel matrix is added by the product itself and its gradient comes
             out of the kernel gradient's product (one pass less each way).
+        empty: `empty(shape, dtype)` makes the array the matrix is written into
+            (`np.empty`, or a buffer kept between training steps).
 
     Returns:
         Array of shape (N * out_h * out_w, kh * kw * C [+ 1]), rows in (n, i, j)
@@ -111,7 +127,7 @@ def im2col(
         # One channel: the view's rows would be only kh * kw scattered floats, slow to gather.
         # Copy each shifted slice whole into one row of an offset-major matrix instead (~5x
         # faster) and return its transpose: BLAS multiplies the transposed layout at full speed.
-        cols = np.empty((kh * kw + extra, n, oh, ow), dtype=x_padded.dtype)
+        cols = empty((kh * kw + extra, n, oh, ow), x_padded.dtype)
         for i in range(kh):
             for j in range(kw):
                 cols[i * kw + j] = x_padded[:, window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow), 0]
@@ -125,16 +141,19 @@ def im2col(
         strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
         writeable=False,
     )
-    if not ones_column:
-        return windows.reshape(n * oh * ow, kh * kw * c)
-    cols = np.empty((n * oh * ow, kh * kw * c + 1), dtype=x_padded.dtype)
-    np.copyto(cols[:, :-1].reshape(n, oh, ow, kh, kw, c), windows)  # as fast as reshape's own copy
-    cols[:, -1] = 1
+    cols = empty((n * oh * ow, kh * kw * c + extra), x_padded.dtype)
+    np.copyto(cols[:, : kh * kw * c].reshape(n, oh, ow, kh, kw, c), windows)  # as fast as reshape's own copy
+    if ones_column:
+        cols[:, -1] = 1
     return cols
 
 
 def im2col_by_pool_offset(
-    x_padded: np.ndarray, kernel_size: tuple[int, int], pooled_hw: tuple[int, int], ones_column: bool = False
+    x_padded: np.ndarray,
+    kernel_size: tuple[int, int],
+    pooled_hw: tuple[int, int],
+    ones_column: bool = False,
+    empty=np.empty,
 ) -> np.ndarray:
     """`im2col` of a stride-1 convolution whose output goes to 2x2 max pooling, rows grouped by pool offset.
 
@@ -148,6 +167,7 @@ def im2col_by_pool_offset(
         kernel_size: (kh, kw).
         pooled_hw: (ph, pw), the pooled output size: `2 * ph` conv output rows are used.
         ones_column: append a column of ones (for a bias under the kernel matrix).
+        empty: `empty(shape, dtype)` makes the array the matrix is written into, as in `im2col`.
 
     Returns:
         Array of shape (4 * N * ph * pw, kh * kw * C [+ 1]), columns in the order `im2col` uses.
@@ -159,7 +179,7 @@ def im2col_by_pool_offset(
     extra = 1 if ones_column else 0
     if c == 1:
         # As in im2col: one offset-major row per kernel offset, returned transposed.
-        cols = np.empty((kh * kw + extra, 2, 2, n, ph, pw), dtype=x_padded.dtype)
+        cols = empty((kh * kw + extra, 2, 2, n, ph, pw), x_padded.dtype)
         shifted = as_strided(x_padded, (kh, kw, 2, 2, n, ph, pw), (sy, sx, sy, sx, sn, 2 * sy, 2 * sx), writeable=False)
         np.copyto(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), shifted)
         if ones_column:
@@ -168,7 +188,7 @@ def im2col_by_pool_offset(
     windows = as_strided(
         x_padded, (2, 2, n, ph, pw, kh, kw, c), (sy, sx, sn, 2 * sy, 2 * sx, sy, sx, sc), writeable=False
     )
-    cols = np.empty((4 * n * ph * pw, kh * kw * c + extra), dtype=x_padded.dtype)
+    cols = empty((4 * n * ph * pw, kh * kw * c + extra), x_padded.dtype)
     np.copyto(cols[:, : kh * kw * c].reshape(2, 2, n, ph, pw, kh, kw, c), windows)
     if ones_column:
         cols[:, -1] = 1
