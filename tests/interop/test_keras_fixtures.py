@@ -19,7 +19,13 @@ def test_there_are_fixtures_from_keras():
 @pytest.mark.parametrize("path", MODEL_FILES, ids=[p.name for p in MODEL_FILES])
 def test_keras_file_loads_and_predicts_what_keras_predicted(path):
     expected = np.load(path.with_suffix(".npz"))
-    model = keras.models.load_model(path)
+    if path.name == "keras2_mlp_activations.h5":
+        # tf.keras 2 saved momentum arrays for an SGD without momentum: the model loads, the
+        # optimizer starts afresh, and the user is told so.
+        with pytest.warns(UserWarning, match="optimizer state was not restored: the file holds 7 arrays"):
+            model = keras.models.load_model(path)
+    else:
+        model = keras.models.load_model(path)
     predicted = model.predict(expected["x"], verbose=0)
     assert predicted.dtype == np.float32
     np.testing.assert_allclose(predicted, expected["y"], rtol=0, atol=1e-5)
