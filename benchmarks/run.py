@@ -8,8 +8,9 @@ Usage:
 Each measurement runs in a fresh process (`benchmarks/workloads.py`); repeats alternate between
 systems so that a noisy moment on a shared machine hits all of them alike. The table gives the
 median of the repeats and each ratio minikeras / peer (above 1: minikeras is faster; for import
-time and memory, above 1 means minikeras takes less). A peer that is not installed is reported as
-such and skipped. `pip install ".[bench]"` installs the peers.
+time and memory, above 1 means minikeras takes less), with, in brackets, the lowest and highest
+ratio within one repeat: how far the machine's noise moves it. A peer that is not installed is
+reported as such and skipped. `pip install ".[bench]"` installs the peers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -156,6 +158,20 @@ def run(systems, workloads, repeats):
     }
 
 
+def _ratio(mine: float, theirs: float, workload: str) -> float:
+    """minikeras / peer, turned so that above 1 means minikeras is better."""
+    return theirs / mine if workload in LOWER_IS_BETTER else mine / theirs
+
+
+def _paired_ratios(mine: dict, theirs: dict, workload: str) -> list[float]:
+    """The ratio of each repeat: the systems alternate within a repeat, so its two values met the
+    same moment of a noisy machine. Empty unless both have every repeat and no failure."""
+    a, b = mine.get("values", []), theirs.get("values", [])
+    if len(a) != len(b) or not all(math.isfinite(v) and v > 0 for v in (*a, *b)):
+        return []
+    return [_ratio(x, y, workload) for x, y in zip(a, b)]
+
+
 def table(results, systems, workloads) -> str:
     """The medians, then each ratio minikeras / peer (above 1: minikeras better, whatever the unit)."""
     columns = ["floor", *systems] if "cold-start" in workloads else list(systems)
@@ -168,19 +184,17 @@ def table(results, systems, workloads) -> str:
     for workload in workloads:
         unit = UNITS.get(workload, "samples/s")
         lines.append(f"{workload:15s} " + " ".join(cell(s, workload) for s in columns) + f"   ({unit}, median)")
-    lines += ["", "ratios minikeras / peer (above 1: minikeras better)"]
+    lines += ["", "ratios minikeras / peer (above 1: minikeras better; in brackets, the lowest and highest ratio of one repeat's pair)"]
     for workload in workloads:
         mine = results.get(f"minikeras|{workload}")
         ratios = []
         for peer in [c for c in columns if c != "minikeras"]:
             theirs = results.get(f"{peer}|{workload}")
             if mine and theirs:
-                ratio = (
-                    theirs["median"] / mine["median"]
-                    if workload in LOWER_IS_BETTER
-                    else mine["median"] / theirs["median"]
-                )
-                ratios.append(f"{peer} {ratio:.2f}x")
+                ratio = _ratio(mine["median"], theirs["median"], workload)
+                paired = _paired_ratios(mine, theirs, workload)
+                spread = f" ({min(paired):.2f}-{max(paired):.2f})" if len(paired) > 1 else ""
+                ratios.append(f"{peer} {ratio:.2f}x{spread}")
         lines.append(f"{workload:15s} " + (", ".join(ratios) or "-"))
     for workload, label in (
         ("cnn-train", "peak memory of cnn-train"),

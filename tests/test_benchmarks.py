@@ -70,6 +70,22 @@ def test_runner_table_gives_each_ratio_with_its_peer():
     assert "peak memory of cnn-train (MB): minikeras 70, numpy-floor 60, torch 300" in text
 
 
+def test_runner_table_gives_the_spread_of_ratios_repeat_by_repeat():
+    run = _load("run")
+    results = {
+        "minikeras|cnn-train": {"median": 900.0, "values": [800.0, 900.0, 1000.0], "peak_rss_mb": 70.0},
+        "torch|cnn-train": {"median": 1000.0, "values": [1000.0, 500.0, 1250.0], "peak_rss_mb": 300.0},
+        "keras-jax|cnn-train": {"median": 1000.0, "values": [1000.0, float("nan")], "peak_rss_mb": 500.0},
+        "minikeras|import": {"median": 0.5, "values": [0.4, 0.5, 0.6], "peak_rss_mb": 40.0},
+        "torch|import": {"median": 2.0, "values": [2.0, 1.0, 1.2], "peak_rss_mb": 300.0},
+    }
+    text = run.table(results, ["minikeras", "torch", "keras-jax"], ["cnn-train", "import"])
+    # repeat by repeat: 0.80, 1.80, 0.80 -> median of the medians 0.90, spread 0.80-1.80
+    assert "torch 0.90x (0.80-1.80)" in text
+    assert "keras-jax 0.90x" in text and "keras-jax 0.90x (" not in text  # a failed repeat: no spread
+    assert "torch 4.00x (2.00-5.00)" in text  # import: theirs / ours, repeat by repeat 5.0, 2.0, 2.0
+
+
 def test_runner_skips_workloads_a_system_does_not_have():
     run = _load("run")
     assert run.measure("numpy-floor", "import") is None
