@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers, ops, regularizers
+from minikeras.layers import batch_chunks
 from minikeras.layers.base import (
     Layer,
     normalize_data_format,
@@ -105,9 +106,7 @@ class Conv2D(Layer):
     ):
         super().__init__(**kwargs)
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(
-                f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}"
-            )
+            raise ValueError(f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}")
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
         self.strides = normalize_tuple(strides, 2, "strides", self.name)
@@ -129,26 +128,13 @@ class Conv2D(Layer):
     def build(self, input_shape):
         channels = to_channels_last(input_shape, self.data_format)[-1]
         if channels is None:
-            raise ValueError(
-                f"The channel axis of the input to Conv2D layer '{self.name}' must be known. Received: {input_shape}"
-            )
-        self.kernel = self.add_weight(
-            "kernel",
-            (*self.kernel_size, channels, self.filters),
-            self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-        )
-        self.bias = (
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
-            if self.use_bias
-            else None
-        )
+            raise ValueError(f"The channel axis of the input to Conv2D layer '{self.name}' must be known. Received: {input_shape}")
+        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer, regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer) if self.use_bias else None
 
     def compute_output_shape(self, input_shape):
         shape = to_channels_last(input_shape, self.data_format)
-        out_h, out_w = spatial_output_shape(
-            self, shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
-        )
+        out_h, out_w = spatial_output_shape(self, shape, self.kernel_size, self.strides, self.padding, self.dilation_rate)
         return from_channels_last((shape[0], out_h, out_w, self.filters), self.data_format)
 
     def _geometry(self, height, width):
@@ -166,46 +152,36 @@ class Conv2D(Layer):
     def forward(self, x, training=False):
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
-        n, height, width, _ = x.shape
+        _, height, width, _ = x.shape
         pads, out_hw = self._geometry(height, width)
         kernel = self._kernel_matrix()
+
+        def forward_chunk(x_chunk, index, out):
+            return self._forward_chunk(x_chunk, pads, out_hw, kernel, training, index)
+
         # A large batch runs in chunks of samples whose im2col matrix stays in cache.
-        chunks = ops.sample_chunks(n, out_hw[0] * out_hw[1] * (kernel.shape[0] + self.filters))
-        if len(chunks) == 1:
-            y, cache = self._forward_chunk(x, pads, out_hw, kernel, training, 0)
-            caches = [cache]
-        else:
-            y = np.empty((n, *out_hw, self.filters), dtype=np.result_type(x.dtype, kernel.dtype))
-            caches = []
-            for index, rows in enumerate(chunks):
-                y[rows], cache = self._forward_chunk(x[rows], pads, out_hw, kernel, training, index)
-                caches.append(cache)
+        values_per_sample = out_hw[0] * out_hw[1] * (kernel.shape[0] + self.filters)
+        dtype = np.result_type(x.dtype, kernel.dtype)
+        y, chunks = batch_chunks.forward_in_chunks(x, values_per_sample, (*out_hw, self.filters), dtype, forward_chunk)
         if training:
-            self._cache = {"chunks": list(zip(chunks, caches)), "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
+            self._cache = {"chunks": chunks, "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
     def _forward_chunk(self, x, pads, out_hw, kernel, training, index):
         """The output `(samples, out_h, out_w, filters)` of samples `x` (chunk `index` of the batch),
-        and (in training) what backward needs."""
+        and (in training) what backward needs of them."""
         x_padded = ops.pad_spatial(x, pads, empty=self._work_allocator("x_padded") if training else None)
         # With a bias, cols gets a column of ones and the bias rides under the kernel matrix:
         # the product adds it, and in backward the kernel gradient's product sums its gradient.
         # In training, the matrix lives until backward in a buffer reused by the next step.
         empty = self._work_allocator(f"cols{index}") if training else np.empty
-        cols = ops.im2col(
-            x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw, ones_column=self.use_bias, empty=empty
-        )
+        cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw, self.use_bias, empty)
         z = cols @ kernel
         # z is ours: an activation that needs only its output may overwrite it.
         y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
         cache = None
         if training:
-            cache = {
-                "cols": cols,
-                "z": z if self.activation.uses_input else None,
-                "y": y,
-                "padded_shape": x_padded.shape,
-            }
+            cache = {"cols": cols, "z": z if self.activation.uses_input else None, "y": y, "padded_shape": x_padded.shape}
         return y.reshape(len(x), *out_hw, self.filters), cache
 
     def _kernel_matrix(self):
@@ -223,20 +199,15 @@ class Conv2D(Layer):
         cache = self._pop_cache()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
-        chunks = cache["chunks"]
-        matrix_grad = grad_x = None
-        if input_gradient and len(chunks) > 1:
-            grad_x = np.empty(cache["input_shape"], dtype=grad.dtype)
-        for rows, chunk in chunks:
-            grad_z = self.activation.gradient(grad[rows].reshape(-1, self.filters), chunk["z"], chunk["y"])
-            chunk_matrix_grad = chunk["cols"].T @ grad_z
-            matrix_grad = chunk_matrix_grad if matrix_grad is None else matrix_grad + chunk_matrix_grad
+
+        def backward_chunk(grad_chunk, chunk):
+            grad_z = self.activation.gradient(grad_chunk.reshape(-1, self.filters), chunk["z"], chunk["y"])
+            grad_x = None
             if input_gradient:
-                chunk_grad_x = self._input_gradient(grad_z, chunk["padded_shape"], cache["out_hw"], cache["pads"])
-                if len(chunks) == 1:
-                    grad_x = chunk_grad_x
-                else:
-                    grad_x[rows] = chunk_grad_x
+                grad_x = self._input_gradient(grad_z, chunk["padded_shape"], cache["out_hw"], cache["pads"])
+            return chunk["cols"].T @ grad_z, grad_x
+
+        matrix_grad, grad_x = batch_chunks.backward_in_chunks(cache["chunks"], grad, cache["input_shape"], backward_chunk)
         self._store_weight_gradients(matrix_grad)
         if not input_gradient:
             return None

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, ops
+from minikeras.layers import batch_chunks
 from minikeras.layers.convolutional import Conv2D
 from minikeras.layers.pooling import MaxPooling2D
 
@@ -78,22 +79,20 @@ class ConvMaxPool:
         A large batch runs in chunks of samples (`ops.sample_chunks`) that stay in cache.
         """
         conv = self.conv
-        n, height, width, _ = x.shape
+        _, height, width, _ = x.shape
         pads, out_hw = conv._geometry(height, width)
         pooled_hw = (out_hw[0] // 2, out_hw[1] // 2)  # "valid" pooling leaves an odd last row or column out
         kernel = conv._kernel_matrix()
-        chunks = ops.sample_chunks(n, out_hw[0] * out_hw[1] * (kernel.shape[0] + conv.filters))
-        if len(chunks) == 1:
-            pooled, cache = self._forward_chunk(x, pads, pooled_hw, kernel, training, 0)
-            caches = [cache]
-        else:
-            pooled = np.empty((n, *pooled_hw, conv.filters), dtype=np.result_type(x.dtype, kernel.dtype))
-            caches = []
-            for index, rows in enumerate(chunks):
-                _, cache = self._forward_chunk(x[rows], pads, pooled_hw, kernel, training, index, out=pooled[rows])
-                caches.append(cache)
+
+        def forward_chunk(x_chunk, index, out):
+            return self._forward_chunk(x_chunk, pads, pooled_hw, kernel, training, index, out)
+
+        values_per_sample = out_hw[0] * out_hw[1] * (kernel.shape[0] + conv.filters)
+        dtype = np.result_type(x.dtype, kernel.dtype)
+        shape = (*pooled_hw, conv.filters)
+        pooled, chunks = batch_chunks.forward_in_chunks(x, values_per_sample, shape, dtype, forward_chunk)
         if training:
-            self._cache = {"chunks": list(zip(chunks, caches)), "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
+            self._cache = {"chunks": chunks, "input_shape": x.shape, "pads": pads, "out_hw": out_hw}
         return pooled
 
     def _forward_chunk(self, x, pads, pooled_hw, kernel, training, index, out=None):
@@ -144,18 +143,11 @@ class ConvMaxPool:
                 f"Layers '{self.conv.name}' and '{self.pool.name}': backward needs a preceding forward in training."
             )
         self._cache = None
-        chunks = cache["chunks"]
-        matrix_grad = grad_x = None
-        if input_gradient and len(chunks) > 1:
-            grad_x = np.empty(cache["input_shape"], dtype=grad.dtype)
-        for rows, chunk in chunks:
-            chunk_matrix_grad, chunk_grad_x = self._backward_chunk(grad[rows], chunk, cache, input_gradient)
-            matrix_grad = chunk_matrix_grad if matrix_grad is None else matrix_grad + chunk_matrix_grad
-            if input_gradient:
-                if len(chunks) == 1:
-                    grad_x = chunk_grad_x
-                else:
-                    grad_x[rows] = chunk_grad_x
+
+        def backward_chunk(grad_chunk, chunk):
+            return self._backward_chunk(grad_chunk, chunk, cache, input_gradient)
+
+        matrix_grad, grad_x = batch_chunks.backward_in_chunks(cache["chunks"], grad, cache["input_shape"], backward_chunk)
         self.conv._store_weight_gradients(matrix_grad)
         return grad_x
 

@@ -43,9 +43,10 @@ class SGD(Optimizer):
             return
         velocity = self.slot(param, "momentum")
         velocity *= self.momentum
-        velocity -= self.scaled(grad, learning_rate, param)
+        step = self.scaled(grad, learning_rate, param)
+        velocity -= step
         if self.nesterov:
-            param += self.momentum * velocity - learning_rate * grad
+            param += self.momentum * velocity - step
         else:
             param += velocity
 
