@@ -137,9 +137,11 @@ class Softmax(Activation):
     def __call__(self, x, **options):
         if options:  # Keras's functional form: softmax(x, axis=1)
             return self.with_options(**options)(x)
-        shifted = x - np.max(x, axis=self.axis, keepdims=True)
-        e = np.exp(shifted)
-        return e / np.sum(e, axis=self.axis, keepdims=True)
+        # ufunc reductions and in-place steps: this runs on every training step, where each
+        # extra call and temporary shows.
+        e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
+        e /= np.add.reduce(e, axis=self.axis, keepdims=True)
+        return e
 
     def gradient(self, grad, x, y):
         return y * (grad - np.sum(grad * y, axis=self.axis, keepdims=True))

@@ -281,10 +281,13 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
 
     Through the softmax's Jacobian the clipped cross-entropy's gradient (see
     `categorical_crossentropy_with_gradient`) collapses to `q * sum(t) - t`, with `q` the
-    normalized probabilities, as long as no `q` is clipped: this is the classic shortcut the
-    seed notebook took, here taken only where it is exact. Raises `_ClipActive` otherwise.
+    normalized probabilities, as long as no `q` that a label weighs is clipped (a clipped
+    `q` where `t = 0` enters neither the value nor the gradient): this is the classic
+    shortcut the seed notebook took, here taken only where it is exact. Raises
+    `_ClipActive` otherwise.
     """
-    q = _unclipped_probabilities(probs)
+    q = probs / probs.sum(axis=-1, keepdims=True)
+    _check_unclipped(q[y_true != 0])
     values = -(y_true * np.log(q)).sum(axis=-1)
     if not with_gradient:
         return values, None
@@ -292,25 +295,27 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
 
 
 def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient: bool):
-    """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label."""
-    q = _unclipped_probabilities(probs)
-    rows = q.reshape(-1, q.shape[-1])
-    picked = (np.arange(len(rows)), labels.reshape(-1))
-    values = -np.log(rows[picked]).reshape(labels.shape)
+    """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label.
+
+    Only the probability at each label enters the loss, so only those need to be unclipped.
+    """
+    rows = probs.reshape(-1, probs.shape[-1])
+    q = rows / np.add.reduce(rows, axis=-1, keepdims=True)
+    picked = (np.arange(len(q)), labels.reshape(-1))
+    q_label = q[picked]
+    _check_unclipped(q_label)
+    values = -np.log(q_label).reshape(labels.shape)
     if not with_gradient:
         return values, None
-    rows[picked] -= 1.0  # q is ours: it becomes the gradient in place
-    return values, q
+    q[picked] = q_label - 1.0  # q is ours: it becomes the gradient in place
+    return values, q.reshape(probs.shape)
 
 
-def _unclipped_probabilities(probs: np.ndarray) -> np.ndarray:
-    """`probs` normalized over the last axis, as the cross-entropy sees them; raises
-    `_ClipActive` if the cross-entropy's clip to `[eps, 1 - eps]` would change any of them."""
+def _check_unclipped(q: np.ndarray) -> None:
+    """Raise `_ClipActive` if the cross-entropy's clip to `[eps, 1 - eps]` would change any of `q`."""
     eps = _config.epsilon()
-    q = probs / probs.sum(axis=-1, keepdims=True)
-    if q.size and (q.min() < eps or q.max() > 1.0 - eps):
+    if q.size and (np.minimum.reduce(q, axis=None) < eps or np.maximum.reduce(q, axis=None) > 1.0 - eps):
         raise _ClipActive
-    return q
 
 
 def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -336,7 +341,8 @@ def checked_sparse_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
             raise ValueError("Sparse categorical labels must be integers. Received non-integer values.")
     labels = labels.astype(np.int64, copy=False)
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+    # One reduction for both ends: seen as unsigned, a negative label is a huge number.
+    if labels.size and np.maximum.reduce(labels.view(np.uint64), axis=None) >= classes:
         raise ValueError(
             f"Sparse categorical labels must be in [0, {classes}) for predictions with {classes} classes. "
             f"Received labels from {labels.min()} to {labels.max()}."

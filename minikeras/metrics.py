@@ -75,6 +75,12 @@ class Mean(Metric):
         self.count = 0.0
 
     def update_state(self, values, sample_weight=None):
+        if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
+            # One number (the loss tracker, every step): plain arithmetic, no arrays.
+            weight = 1.0 if sample_weight is None else float(sample_weight)
+            self.total += values * weight
+            self.count += weight
+            return
         values = np.asarray(values, dtype=np.float64)
         if sample_weight is None:
             self.total += float(values.sum())
@@ -138,7 +144,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     y_pred = np.asarray(y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
-    return (y_true.astype(np.int64) == np.argmax(y_pred, axis=-1)).astype(np.float64)
+    return (y_true.astype(np.int64, copy=False) == y_pred.argmax(axis=-1)).astype(np.float64)
 
 
 def accuracy(y_true, y_pred):

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import math
 import threading
 
@@ -431,7 +432,15 @@ def bias_gradient(grad_rows: np.ndarray) -> np.ndarray:
 
     A BLAS product with a ones vector beats numpy's column reduction on tall arrays.
     """
-    return np.ones(grad_rows.shape[0], dtype=grad_rows.dtype) @ grad_rows
+    return ones_vector(grad_rows.shape[0], grad_rows.dtype) @ grad_rows
+
+
+@functools.lru_cache(maxsize=64)
+def ones_vector(length: int, dtype) -> np.ndarray:
+    """A read-only vector of `length` ones, made once per (length, dtype) and shared."""
+    ones = np.ones(length, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def sample_size(shape: tuple) -> int:

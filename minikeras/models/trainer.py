@@ -138,7 +138,11 @@ class Trainer:
     # ------------------------------------------------------------ batch steps
     def _regularized(self) -> tuple[bool, bool]:
         """(any weight regularizer, any activity regularizer) in the model."""
-        return any(layer._regularizers for layer in self.layers), any(layer.activity_regularizer is not None for layer in self.layers)
+        weights = activity = False
+        for layer in self.layers:
+            weights = weights or bool(layer._regularizers)
+            activity = activity or layer.activity_regularizer is not None
+        return weights, activity
 
     def _train_step(self, x, y, sample_weight):
         weights_regularized, activity_regularized = self._regularized()
@@ -158,7 +162,7 @@ class Trainer:
         if weights_regularized:
             for layer in self.layers:
                 layer.add_regularization_gradients()
-        self.optimizer.apply(self._param_grad_pairs())
+        self.optimizer.apply(self._param_grad_pairs(), gradients_disposable=True)
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _test_step(self, x, y, sample_weight, infer=None):

@@ -72,6 +72,8 @@ class Optimizer:
         self._extra_state: dict[str, np.ndarray] = {}
         # One work buffer per parameter, reused every step (see `scaled`); not state.
         self._scratch: dict[int, np.ndarray] = {}
+        # Set by `apply` for the step in progress: whether the gradients may be overwritten.
+        self._gradients_disposable = False
 
     # ----------------------------------------------------------- learning rate
     @property
@@ -109,11 +111,14 @@ class Optimizer:
         return self._slots[id(param)][1][name]
 
     def scaled(self, grad: np.ndarray, factor: float, param: np.ndarray) -> np.ndarray:
-        """`factor * grad`, written into a buffer kept for `param` and overwritten at its next call.
+        """`factor * grad`, written over `grad` itself when the step's gradients are disposable
+        (see `apply`), else into a buffer kept for `param` and overwritten at its next call.
 
         A fresh array every step for every parameter costs an allocation and cold memory;
-        the buffer is warm and, for large weights, stays mapped.
+        the gradient was just written and is still in cache, a kept buffer at least stays mapped.
         """
+        if self._gradients_disposable and grad.flags.writeable:
+            return np.multiply(grad, factor, out=grad)
         buffer = self._scratch.get(id(param))
         if buffer is None or buffer.shape != grad.shape or buffer.dtype != grad.dtype:
             buffer = self._scratch[id(param)] = np.empty_like(grad)
@@ -186,11 +191,13 @@ class Optimizer:
             target[...] = value
 
     # ------------------------------------------------------------------ update
-    def apply(self, pairs) -> None:
+    def apply(self, pairs, gradients_disposable: bool = False) -> None:
         """Update each parameter in place from its gradient, then count one step.
 
         Args:
             pairs: iterable of `(param, grad)`, arrays of equal shape.
+            gradients_disposable: whether the update may overwrite the gradient arrays
+                (the training loop's own, used once) instead of leaving them as given.
         """
         pairs = list(pairs)
         for param, grad in pairs:
@@ -204,8 +211,12 @@ class Optimizer:
             for param in params:
                 param -= param * (self.weight_decay * learning_rate)
         self.prepare_step()
-        for param, grad in zip(params, grads):
-            self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
+        self._gradients_disposable = gradients_disposable
+        try:
+            for param, grad in zip(params, grads):
+                self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
+        finally:
+            self._gradients_disposable = False
         self.iterations += 1
 
     def prepare_step(self) -> None:

@@ -39,9 +39,9 @@ class SGD(Optimizer):
 
     def update_step(self, param, grad, learning_rate):
         if self.momentum == 0:
-            param -= learning_rate * grad
+            param -= self.scaled(grad, learning_rate, param)
             return
-        velocity = self.slot(param, "momentum")
+        velocity = self._slots[id(param)][1]["momentum"]  # self.slot(param, "momentum") without the call
         velocity *= self.momentum
         step = self.scaled(grad, learning_rate, param)
         velocity -= step

@@ -87,6 +87,25 @@ def test_the_shortcut_is_taken_and_a_clipped_probability_falls_back_to_the_two_s
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("sparse", [True, False])
+def test_a_clipped_probability_no_label_weighs_keeps_the_shortcut_and_its_exactness(sparse):
+    # A confident softmax puts some classes below eps = 1e-7; where the label is 0 the clip
+    # changes neither the loss nor its gradient, so the one step must still be taken, and exact.
+    z = np.array([[14.0, -4.0, 1.0, -1.0], [0.3, 0.1, -0.2, 0.4], [-1.0, 14.0, -5.0, 0.5]])
+    probs = keras.activations.softmax(z)
+    assert probs.min() < 1e-7 and probs.max() < 1 - 1e-7
+    labels = np.array([0, 3, 1])
+    loss = losses.SparseCategoricalCrossentropy() if sparse else losses.CategoricalCrossentropy()
+    y = labels if sparse else np.eye(4)[labels]
+    shortcut = loss.value_and_logits_gradient(y, probs)
+    assert shortcut is not None
+    value, grad_probs = loss.value_and_gradient(y, probs)
+    np.testing.assert_allclose(shortcut[0], value, rtol=1e-14)
+    np.testing.assert_allclose(shortcut[1], keras.activations.get("softmax").gradient(grad_probs, z, probs), rtol=1e-9, atol=1e-15)
+    # ...and the label's own probability clipped still falls back.
+    assert loss.value_and_logits_gradient(np.array([1, 3, 1]) if sparse else np.eye(4)[[1, 3, 1]], probs) is None
+
+
 @pytest.mark.parametrize(
     "loss",
     [
