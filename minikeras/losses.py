@@ -20,6 +20,7 @@ import numpy as np
 
 from minikeras import activations
 from minikeras import config as _config
+from minikeras.ops.constants import index_vector
 from minikeras.saving import registry
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
@@ -301,7 +302,7 @@ def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient
     """
     rows = probs.reshape(-1, probs.shape[-1])
     q = rows / np.add.reduce(rows, axis=-1, keepdims=True)
-    picked = (np.arange(len(q)), labels.reshape(-1))
+    picked = (index_vector(len(q)), labels.reshape(-1))
     q_label = q[picked]
     _check_unclipped(q_label)
     values = -np.log(q_label).reshape(labels.shape)

@@ -120,3 +120,14 @@ def test_mean_with_one_weight_for_all_equals_that_weight_on_every_value(weight):
         spelled_out.update_state(values, sample_weight=np.full(size, float(weight)))
     assert scalar.result() == pytest.approx(spelled_out.result(), rel=1e-12)
     assert scalar.count == pytest.approx(spelled_out.count)
+
+
+def test_mean_of_plain_numbers_equals_the_mean_of_arrays():
+    """The loss tracker's scalar path (a Python float, the batch size as weight) keeps the same
+    running mean as the array path."""
+    scalar, array = metrics.Mean(), metrics.Mean()
+    for value, weight in [(0.5, 32), (1.25, 32), (2.0, 7), (0.1, None)]:
+        scalar.update_state(value, sample_weight=weight)
+        array.update_state(np.array([value]), sample_weight=None if weight is None else np.array([weight]))
+    assert scalar.result() == pytest.approx(array.result(), rel=1e-15)
+    assert scalar.count == array.count == 72.0

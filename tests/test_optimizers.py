@@ -237,3 +237,25 @@ def test_sgd_momentum_reuses_a_work_buffer_without_touching_the_gradients():
             expected[i] = expected[i] + velocities[i]
             np.testing.assert_array_equal(grad, before[i])
             np.testing.assert_allclose(params[i], expected[i], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_disposable_gradients_give_the_same_updates_and_are_used_as_work_space(momentum, nesterov):
+    """The training loop hands over gradients it will not read again: SGD may scale them in place.
+    The updates must be those of the default path (bit for bit), step after step."""
+    rng = np.random.default_rng(3)
+    start = [rng.normal(size=(5, 4)), rng.normal(size=(4,))]
+    kept, reused = [p.copy() for p in start], [p.copy() for p in start]
+    keeping = optimizers.SGD(learning_rate=0.05, momentum=momentum, nesterov=nesterov)
+    disposing = optimizers.SGD(learning_rate=0.05, momentum=momentum, nesterov=nesterov)
+    for _ in range(4):
+        grads = [rng.normal(size=p.shape) for p in start]
+        keeping.apply(list(zip(kept, [g.copy() for g in grads])))
+        handed_over = [g.copy() for g in grads]
+        disposing.apply(list(zip(reused, handed_over)), gradients_disposable=True)
+        for a, b in zip(kept, reused):
+            np.testing.assert_array_equal(a, b)
+        # the handed-over arrays were the work space: they now hold learning_rate * grad
+        for used, grad in zip(handed_over, grads):
+            np.testing.assert_allclose(used, 0.05 * grad, rtol=1e-15)
+    assert not disposing._gradients_disposable  # only for the step it was given

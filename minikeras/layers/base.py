@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 import math
 import threading
 
@@ -33,6 +32,7 @@ import numpy as np
 
 from minikeras import config as _config
 from minikeras import initializers, regularizers
+from minikeras.ops.constants import ones_vector
 from minikeras.utils.naming import to_snake_case, unique_name
 
 # While a model file is loaded, the number of weight values its layers may still create:
@@ -433,14 +433,6 @@ def bias_gradient(grad_rows: np.ndarray) -> np.ndarray:
     A BLAS product with a ones vector beats numpy's column reduction on tall arrays.
     """
     return ones_vector(grad_rows.shape[0], grad_rows.dtype) @ grad_rows
-
-
-@functools.lru_cache(maxsize=64)
-def ones_vector(length: int, dtype) -> np.ndarray:
-    """A read-only vector of `length` ones, made once per (length, dtype) and shared."""
-    ones = np.ones(length, dtype=dtype)
-    ones.flags.writeable = False
-    return ones
 
 
 def sample_size(shape: tuple) -> int:
