@@ -149,7 +149,7 @@ class Trainer:
         activity = {} if activity_regularized else None
         y_pred = self._forward(x, training=True, activity=activity)
         # A softmax output with a cross-entropy loss: one step to the softmax's input (`q - t`),
-        # exactly the gradient the two separate steps give, unless a probability is clipped.
+        # exactly the gradient the two separate steps give, unless a probability a label weighs is clipped.
         shortcut = None
         if self._loss_fn.takes_softmax_shortcut() and self._ends_in_softmax():
             shortcut = self._loss_fn.value_and_logits_gradient(y, y_pred, sample_weight)
