@@ -240,22 +240,31 @@ def test_sgd_momentum_reuses_a_work_buffer_without_touching_the_gradients():
 
 
 @pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
-def test_disposable_gradients_give_the_same_updates_and_are_used_as_work_space(momentum, nesterov):
-    """The training loop hands over gradients it will not read again: SGD may scale them in place.
-    The updates must be those of the default path (bit for bit), step after step."""
+def test_the_flat_and_the_per_weight_updates_agree_bit_for_bit(momentum, nesterov):
+    """The training loop's gradients are disposable: SGD then updates all weights through flat arrays
+    (optimizers/flat.py), or, for weights it did not lay out together, weight by weight, scaling the
+    gradients in place. Both must give exactly the updates of the default path, step after step."""
     rng = np.random.default_rng(3)
-    start = [rng.normal(size=(5, 4)), rng.normal(size=(4,))]
-    kept, reused = [p.copy() for p in start], [p.copy() for p in start]
-    keeping = optimizers.SGD(learning_rate=0.05, momentum=momentum, nesterov=nesterov)
-    disposing = optimizers.SGD(learning_rate=0.05, momentum=momentum, nesterov=nesterov)
+    start = [rng.normal(size=(5, 4)), rng.normal(size=(4,)), rng.normal(size=(2, 3))]
+    kept, flat, per_weight = ([p.copy() for p in start] for _ in range(3))
+    make = lambda: optimizers.SGD(learning_rate=0.05, momentum=momentum, nesterov=nesterov)  # noqa: E731
+    keeping, flattening, weight_by_weight = make(), make(), make()
+    weight_by_weight.build(per_weight[:1])  # a first build of one weight: the others get their own slots
     for _ in range(4):
         grads = [rng.normal(size=p.shape) for p in start]
         keeping.apply(list(zip(kept, [g.copy() for g in grads])))
+        flattening.apply(list(zip(flat, [g.copy() for g in grads])), gradients_disposable=True)
         handed_over = [g.copy() for g in grads]
-        disposing.apply(list(zip(reused, handed_over)), gradients_disposable=True)
-        for a, b in zip(kept, reused):
+        weight_by_weight.apply(list(zip(per_weight, handed_over)), gradients_disposable=True)
+        for a, b, c in zip(kept, flat, per_weight):
             np.testing.assert_array_equal(a, b)
-        # the handed-over arrays were the work space: they now hold learning_rate * grad
-        for used, grad in zip(handed_over, grads):
-            np.testing.assert_allclose(used, 0.05 * grad, rtol=1e-15)
-    assert not disposing._gradients_disposable  # only for the step it was given
+            np.testing.assert_array_equal(a, c)
+        # the per-weight path used the handed-over arrays as work space
+        for used, grad in zip(handed_over[1:], grads[1:]):
+            assert not np.array_equal(used, grad)
+    assert flattening._flat is not None and flattening._flat.matches(flat)
+    assert not weight_by_weight._gradients_disposable  # only for the step it was given
+    # the slots of the flat path are views of its flat arrays, saved and restored like any others
+    assert len(flattening.variables) == len(keeping.variables) == 2 + (3 if momentum else 0)
+    for a, b in zip(flattening.variables, keeping.variables):
+        np.testing.assert_array_equal(a, b)

@@ -101,6 +101,8 @@ class Layer:
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
         self._work_buffers: dict[str, np.ndarray] = {}
+        # Set by the training loop: arrays the optimizer lends for weight gradients (see `_gradient_out`).
+        self._gradient_buffers: dict[str, np.ndarray] = {}
         self._build_input_shape: tuple | None = None
         self._build_lock = threading.Lock()
         if batch_input_shape is not None:
@@ -322,8 +324,18 @@ class Layer:
         return lambda shape, dtype: self._work_buffer(name, shape, dtype)
 
     def _release_work_buffers(self) -> None:
-        """Free the arrays `_work_buffer` kept."""
+        """Free the arrays `_work_buffer` kept and forget the gradient buffers the optimizer lent."""
         self._work_buffers.clear()
+        self._gradient_buffers = {}
+
+    def _gradient_out(self, name: str) -> np.ndarray | None:
+        """Where `backward` may write the gradient of weight `name` (as `out=`), or None for a new array.
+
+        During training the optimizer lends an array per weight, a view into its flat
+        gradient buffer (`Optimizer.gradient_buffer`): a gradient written there needs no copy
+        before the update. A layer that ignores this still trains; its gradients are copied.
+        """
+        return self._gradient_buffers.get(name)
 
     def _pop_cache(self) -> dict:
         """Return (and release) what the last training-mode `forward` kept."""
@@ -427,12 +439,12 @@ def add_bias(z: np.ndarray, bias: np.ndarray) -> None:
         z += bias
 
 
-def bias_gradient(grad_rows: np.ndarray) -> np.ndarray:
-    """Sum of `grad_rows` (rows, units) over its rows, as a matrix-vector product.
+def bias_gradient(grad_rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Sum of `grad_rows` (rows, units) over its rows, as a matrix-vector product (into `out` if given).
 
     A BLAS product with a ones vector beats numpy's column reduction on tall arrays.
     """
-    return ones_vector(grad_rows.shape[0], grad_rows.dtype) @ grad_rows
+    return np.matmul(ones_vector(grad_rows.shape[0], grad_rows.dtype), grad_rows, out=out)
 
 
 def sample_size(shape: tuple) -> int:

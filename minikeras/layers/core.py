@@ -147,9 +147,9 @@ class Dense(Layer):
         grad_z = grad if pre_activation else self.activation.gradient(grad, cache["z"], cache["y"])
         x_rows = x.reshape(-1, x.shape[-1])
         grad_rows = grad_z.reshape(-1, self.units)
-        self.grads["kernel"] = x_rows.T @ grad_rows
+        self.grads["kernel"] = np.matmul(x_rows.T, grad_rows, out=self._gradient_out("kernel"))
         if self.use_bias:
-            self.grads["bias"] = bias_gradient(grad_rows)
+            self.grads["bias"] = bias_gradient(grad_rows, out=self._gradient_out("bias"))
         return grad_z @ self.kernel.T if input_gradient else None
 
     def get_config(self):

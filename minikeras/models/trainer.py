@@ -165,6 +165,13 @@ class Trainer:
         self.optimizer.apply(self._param_grad_pairs(), gradients_disposable=True)
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
+    def _lend_gradient_buffers(self) -> None:
+        """Give each layer the optimizer's buffers for its weights' gradients (`Layer._gradient_out`);
+        `fit` takes them back when it ends (`Layer._release_work_buffers`)."""
+        for layer in self.layers:
+            buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in layer._params.items())
+            layer._gradient_buffers = {name: buffer for name, buffer in buffers if buffer is not None}
+
     def _test_step(self, x, y, sample_weight, infer=None):
         weights_regularized, activity_regularized = self._regularized()
         activity = {} if activity_regularized else None
@@ -344,6 +351,7 @@ class Trainer:
                             batch = self._check_batch(batch, step, "the training data", class_weight)
                         if not optimizer_ready:
                             self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+                            self._lend_gradient_buffers()
                             optimizer_ready = True
                         self._train_step(*batch)
                         steps_done += 1
@@ -493,7 +501,12 @@ class Trainer:
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
         self.reset_metrics()
-        self._train_step(self._batch(x, slice(None)), y, sample_weight)
+        self._lend_gradient_buffers()
+        try:
+            self._train_step(self._batch(x, slice(None)), y, sample_weight)
+        finally:
+            for layer in self.layers:
+                layer._gradient_buffers = {}
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 

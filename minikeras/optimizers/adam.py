@@ -42,17 +42,27 @@ class Adam(Optimizer):
         return [("momentum", "velocity")] + [("velocity_hat",)] * self.amsgrad
 
     def update_step(self, param, grad, learning_rate):
+        param -= self._decrement(grad, self._slots[id(param)][1], learning_rate)
+
+    def update_flat(self, flat, learning_rate):
+        # All weights at once: the moving averages on the flat arrays, then one subtraction per weight.
+        decrement = self._decrement(flat.gradients, flat.slots, learning_rate)
+        for param, part in zip(flat.params, flat.parts(decrement)):
+            param -= part
+
+    def _decrement(self, grad, slots, learning_rate):
+        """Update the moving averages in `slots` (arrays shaped like `grad`) and return what to
+        subtract from the weight(s)."""
         step = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
-        momentum = self.slot(param, "momentum")
-        velocity = self.slot(param, "velocity")
+        momentum, velocity = slots["momentum"], slots["velocity"]
         momentum += (grad - momentum) * (1 - self.beta_1)
         velocity += (np.square(grad) - velocity) * (1 - self.beta_2)
         if self.amsgrad:
-            velocity_hat = self.slot(param, "velocity_hat")
+            velocity_hat = slots["velocity_hat"]
             np.maximum(velocity_hat, velocity, out=velocity_hat)
             velocity = velocity_hat
-        param -= momentum * alpha / (np.sqrt(velocity) + self.epsilon)
+        return momentum * alpha / (np.sqrt(velocity) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}

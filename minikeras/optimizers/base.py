@@ -8,9 +8,12 @@ numbers and arrays, so saving and restoring it needs nothing special.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+
+from minikeras.optimizers.flat import FlatState
 
 # Keras optimizer arguments minikeras accepts only at their neutral value.
 _NEUTRAL_OPTIONS = {
@@ -74,6 +77,8 @@ class Optimizer:
         self._scratch: dict[int, np.ndarray] = {}
         # Set by `apply` for the step in progress: whether the gradients may be overwritten.
         self._gradients_disposable = False
+        # The first `build`'s weights with their gradients and slots in flat arrays (see `flat.py`).
+        self._flat: FlatState | None = None
 
     # ----------------------------------------------------------- learning rate
     @property
@@ -125,15 +130,30 @@ class Optimizer:
         return np.multiply(grad, factor, out=buffer)
 
     def build(self, params) -> None:
-        """Create the slots of `params` (new ones only), in this order: the order they are saved in."""
-        for param in params:
-            if id(param) not in self._slots:
-                slots = {
-                    name: np.full_like(param, self.slot_initial_value(name))
-                    for group in self.active_slot_groups()
-                    for name in group
-                }
-                self._slots[id(param)] = (param, slots)
+        """Create the slots of `params` (new ones only), in this order: the order they are saved in.
+
+        The first build lays the weights' slots, and a gradient buffer, end to end in flat arrays
+        (`FlatState`) when the weights share a dtype; the per-weight slots are views into them.
+        """
+        new = list({id(param): param for param in params if id(param) not in self._slots}.values())
+        if not new:
+            return
+        initial = {name: self.slot_initial_value(name) for group in self.active_slot_groups() for name in group}
+        if not self._slots and FlatState.fits(new):
+            self._flat = FlatState(new, initial)
+            for index, param in enumerate(new):
+                self._slots[id(param)] = (param, {name: views[index] for name, views in self._flat.slot_views.items()})
+            return
+        for param in new:
+            self._slots[id(param)] = (param, {name: np.full_like(param, value) for name, value in initial.items()})
+
+    def gradient_buffer(self, param: np.ndarray) -> np.ndarray | None:
+        """An array shaped like `param` where a layer may write its gradient (`out=`), or None.
+
+        A gradient written there is already where the flat update (`update_flat`) reads it;
+        any other gradient is copied there first.
+        """
+        return None if self._flat is None else self._flat.gradient_view(param)
 
     def active_slot_groups(self) -> list[tuple[str, ...]]:
         """The slot groups this configuration uses (SGD without momentum: none)."""
@@ -211,13 +231,25 @@ class Optimizer:
             for param in params:
                 param -= param * (self.weight_decay * learning_rate)
         self.prepare_step()
-        self._gradients_disposable = gradients_disposable
-        try:
-            for param, grad in zip(params, grads):
-                self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
-        finally:
-            self._gradients_disposable = False
+        flat = self._flat
+        if gradients_disposable and flat is not None and _updates_flat(type(self)) and flat.matches(params):
+            for view, grad in zip(flat.gradient_views, grads):
+                if grad is not view:  # a layer that returned a new array, a clipped or regularized gradient
+                    np.copyto(view, grad)
+            self.update_flat(flat, learning_rate)
+        else:
+            self._gradients_disposable = gradients_disposable
+            try:
+                for param, grad in zip(params, grads):
+                    self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
+            finally:
+                self._gradients_disposable = False
         self.iterations += 1
+
+    def update_flat(self, flat: FlatState, learning_rate: float) -> None:
+        """Update all of `flat.params` at once from `flat.gradients` (which it may overwrite) and the
+        flat slots. Optional: an optimizer without it updates weight by weight (`update_step`)."""
+        raise NotImplementedError
 
     def prepare_step(self) -> None:
         """Update optimizer-wide state once per step, before the parameters (Nadam's product)."""
@@ -272,6 +304,15 @@ class Optimizer:
 
             config["learning_rate"] = schedules.get(config["learning_rate"])
         return cls(**config)
+
+
+@functools.lru_cache(maxsize=None)
+def _updates_flat(cls) -> bool:
+    """Whether `cls.update_flat` does what `cls.update_step` does: the class that defines
+    `update_flat` also defines the `update_step` in use (a subclass that overrides only
+    `update_step` gets the per-weight path)."""
+    owner_flat, owner_step = (next(k for k in cls.__mro__ if name in vars(k)) for name in ("update_flat", "update_step"))
+    return owner_flat is not Optimizer and owner_flat is owner_step
 
 
 def _clip_by_norm(grad: np.ndarray, max_norm: float) -> np.ndarray:

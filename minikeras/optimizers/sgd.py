@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minikeras.optimizers.base import Optimizer
 
 
@@ -38,17 +40,27 @@ class SGD(Optimizer):
         return list(self.slot_groups) if self.momentum != 0 else []
 
     def update_step(self, param, grad, learning_rate):
-        if self.momentum == 0:
-            param -= self.scaled(grad, learning_rate, param)
-            return
-        velocity = self._slots[id(param)][1]["momentum"]  # self.slot(param, "momentum") without the call
+        velocity = self._slots[id(param)][1]["momentum"] if self.momentum else None
+        param += self._increment(self.scaled(grad, learning_rate, param), velocity)
+
+    def update_flat(self, flat, learning_rate):
+        # All weights at once: the arithmetic of update_step on the flat arrays, then one
+        # addition per weight (the weights themselves are the layers' arrays).
+        velocity = flat.slots["momentum"] if self.momentum else None
+        increment = self._increment(np.multiply(flat.gradients, learning_rate, out=flat.gradients), velocity)
+        for param, part in zip(flat.params, flat.parts(increment)):
+            param += part
+
+    def _increment(self, step, velocity):
+        """What to add to the weight(s), from `step = learning_rate * grad` (ours to overwrite) and
+        the velocity, which it updates in place (`v = momentum * v - step`)."""
+        if velocity is None:
+            return np.negative(step, out=step)
         velocity *= self.momentum
-        step = self.scaled(grad, learning_rate, param)
         velocity -= step
         if self.nesterov:
-            param += self.momentum * velocity - step
-        else:
-            param += velocity
+            return np.subtract(self.momentum * velocity, step, out=step)
+        return velocity
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -1,0 +1,66 @@
+"""An optimizer's per-weight arrays laid end to end in one flat array each.
+
+A training step updates every weight, and numpy charges a fixed cost per call that, for the
+small weights of a model (biases, a last layer), is larger than the arithmetic. With the
+gradients and each slot (SGD's velocity, ...) of all weights in one flat array, the update is a
+few whole-array operations however many weights the model has; only adding the result to each
+weight, which the layers own, stays one operation per weight. Every weight still sees its own
+gradient and slots through views into the flat arrays, so nothing else changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class FlatState:
+    """The gradients and slots of `params` (all of one dtype), each as one flat array with a view per weight.
+
+    Args:
+        params: the weights, in the order the optimizer saves their slots.
+        slot_values: `{slot name: initial value}`.
+
+    Attributes:
+        params: the weights.
+        gradients: flat gradient buffer; `gradient_views[i]` is weight i's part, shaped like it.
+        slots: `{name: flat array}`; `slot_views[name][i]` is weight i's part.
+    """
+
+    def __init__(self, params, slot_values: dict):
+        self.params = list(params)
+        dtype = self.params[0].dtype
+        ends = np.cumsum([param.size for param in self.params])
+        self._bounds = list(zip([0, *ends[:-1]], ends))
+        size = int(ends[-1])
+        self.gradients = np.zeros(size, dtype=dtype)
+        self.gradient_views = self.views(self.gradients)
+        self.slots = {name: np.full(size, value, dtype=dtype) for name, value in slot_values.items()}
+        self.slot_views = {name: self.views(flat) for name, flat in self.slots.items()}
+        self._index = {id(param): i for i, param in enumerate(self.params)}
+
+    @staticmethod
+    def fits(params) -> bool:
+        """Whether `params` can share flat arrays: at least one, all of one dtype."""
+        return bool(params) and len({param.dtype for param in params}) == 1
+
+    def views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Each weight's part of `flat`, shaped like the weight."""
+        return [flat[start:end].reshape(param.shape) for param, (start, end) in zip(self.params, self._bounds)]
+
+    def parts(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Each weight's part of `flat`: the kept views when `flat` is the gradient buffer or a slot."""
+        if flat is self.gradients:
+            return self.gradient_views
+        for name, array in self.slots.items():
+            if flat is array:
+                return self.slot_views[name]
+        return self.views(flat)
+
+    def gradient_view(self, param) -> np.ndarray | None:
+        """`param`'s part of the gradient buffer, or None if `param` is not one of these weights."""
+        index = self._index.get(id(param))
+        return None if index is None else self.gradient_views[index]
+
+    def matches(self, params) -> bool:
+        """Whether `params` are exactly these weights, in this order."""
+        return len(params) == len(self.params) and all(a is b for a, b in zip(params, self.params))
