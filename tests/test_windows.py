@@ -70,13 +70,16 @@ def test_col2im_with_pads_is_the_cropped_padded_gradient(pads, strides, dilation
 
 
 @pytest.mark.parametrize("channels, ones_column", [(1, True), (1, False), (3, True), (3, False)])
-def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, ones_column):
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 4), (1, 1)])
+def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, ones_column, kernel):
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 9, 8, channels)).astype(np.float32)  # 7x6 valid 3x3 outputs: pooled 3x3, a row left out
-    pooled_hw = (3, 3)
-    cols = windows.im2col_by_pool_offset(x, (3, 3), pooled_hw, ones_column=ones_column)
-    full = _reference_im2col(x, (3, 3), (1, 1), (1, 1), (7, 6)).reshape(2, 7, 6, -1)
-    expected = np.stack([full[:, dy : 6 : 2, dx : 6 : 2].reshape(-1, full.shape[-1]) for dy in (0, 1) for dx in (0, 1)])
+    x = rng.normal(size=(2, 9, 8, channels)).astype(np.float32)  # 3x3: 7x6 valid outputs, pooled 3x3, a row left out
+    out_hw = (9 - kernel[0] + 1, 8 - kernel[1] + 1)
+    pooled_hw = (out_hw[0] // 2, out_hw[1] // 2)
+    cols = windows.im2col_by_pool_offset(x, kernel, pooled_hw, ones_column=ones_column)
+    full = _reference_im2col(x, kernel, (1, 1), (1, 1), out_hw).reshape(2, *out_hw, -1)
+    rows, columns = 2 * pooled_hw[0], 2 * pooled_hw[1]
+    expected = np.stack([full[:, dy:rows:2, dx:columns:2].reshape(-1, full.shape[-1]) for dy in (0, 1) for dx in (0, 1)])
     expected = expected.reshape(-1, full.shape[-1])
     if ones_column:
         expected = np.concatenate([expected, np.ones((len(expected), 1), np.float32)], axis=1)
