@@ -324,9 +324,8 @@ class Layer:
         return lambda shape, dtype: self._work_buffer(name, shape, dtype)
 
     def _release_work_buffers(self) -> None:
-        """Free the arrays `_work_buffer` kept and forget the gradient buffers the optimizer lent."""
+        """Free the arrays `_work_buffer` kept."""
         self._work_buffers.clear()
-        self._gradient_buffers = {}
 
     def _gradient_out(self, name: str) -> np.ndarray | None:
         """Where `backward` may write the gradient of weight `name` (as `out=`), or None for a new array.

@@ -217,7 +217,7 @@ class Conv2D(Layer):
         """Set the kernel and bias gradients from `cols.T @ grad_z`, `(kh * kw * in [+ 1], filters)`."""
         if self.use_bias:  # the ones column's row: the sum of grad_z over all positions
             self.grads["kernel"] = matrix_grad[:-1].reshape(self.kernel.shape)
-            self.grads["bias"] = matrix_grad[-1].copy()
+            self.grads["bias"] = matrix_grad[-1]
         else:
             self.grads["kernel"] = matrix_grad.reshape(self.kernel.shape)
 

@@ -166,11 +166,16 @@ class Trainer:
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _lend_gradient_buffers(self) -> None:
-        """Give each layer the optimizer's buffers for its weights' gradients (`Layer._gradient_out`);
-        `fit` takes them back when it ends (`Layer._release_work_buffers`)."""
+        """Give each layer the optimizer's buffers for its weights' gradients (`Layer._gradient_out`),
+        until `_take_back_gradient_buffers` at the end of `fit` or `train_on_batch`."""
         for layer in self.layers:
             buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in layer._params.items())
             layer._gradient_buffers = {name: buffer for name, buffer in buffers if buffer is not None}
+
+    def _take_back_gradient_buffers(self) -> None:
+        """After training, a layer's `backward` makes new gradient arrays again."""
+        for layer in self.layers:
+            layer._gradient_buffers = {}
 
     def _test_step(self, x, y, sample_weight, infer=None):
         weights_regularized, activity_regularized = self._regularized()
@@ -321,6 +326,7 @@ class Trainer:
         finally:
             for layer in self.layers:  # the arrays training steps reused (im2col matrices, ...)
                 layer._release_work_buffers()
+            self._take_back_gradient_buffers()
             self._fit_lock.release()
 
     def _fit_loop(self, source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq):
@@ -505,8 +511,7 @@ class Trainer:
         try:
             self._train_step(self._batch(x, slice(None)), y, sample_weight)
         finally:
-            for layer in self.layers:
-                layer._gradient_buffers = {}
+            self._take_back_gradient_buffers()
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 

@@ -42,7 +42,7 @@ class Adam(Optimizer):
         return [("momentum", "velocity")] + [("velocity_hat",)] * self.amsgrad
 
     def update_step(self, param, grad, learning_rate):
-        param -= self._decrement(grad, self._slots[id(param)][1], learning_rate)
+        param -= self._decrement(grad, self.slots(param), learning_rate)
 
     def update_flat(self, flat, learning_rate):
         # All weights at once: the moving averages on the flat arrays, then one subtraction per weight.

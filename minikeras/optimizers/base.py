@@ -113,7 +113,11 @@ class Optimizer:
 
     def slot(self, param: np.ndarray, name: str) -> np.ndarray:
         """Return the state array `name` of `param`."""
-        return self._slots[id(param)][1][name]
+        return self.slots(param)[name]
+
+    def slots(self, param: np.ndarray) -> dict[str, np.ndarray]:
+        """Return all state arrays of `param`, by slot name."""
+        return self._slots[id(param)][1]
 
     def scaled(self, grad: np.ndarray, factor: float, param: np.ndarray) -> np.ndarray:
         """`factor * grad`, written over `grad` itself when the step's gradients are disposable

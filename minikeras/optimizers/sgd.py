@@ -40,7 +40,7 @@ class SGD(Optimizer):
         return list(self.slot_groups) if self.momentum != 0 else []
 
     def update_step(self, param, grad, learning_rate):
-        velocity = self._slots[id(param)][1]["momentum"] if self.momentum else None
+        velocity = self.slot(param, "momentum") if self.momentum else None
         param += self._increment(self.scaled(grad, learning_rate, param), velocity)
 
     def update_flat(self, flat, learning_rate):
