@@ -65,6 +65,9 @@ class Conv2D(Layer):
     `dL/dkernel = cols^T g`, `dL/dbias = sum of g over rows`, and
     `dL/dcols = g kernel^T`, whose rows are added back to the pixels each window
     came from (col2im): the seed notebook's four nested loops, as three products.
+    With stride 1 and filters at most twice the input channels, dL/dx is computed
+    kernel row by kernel row instead, with fewer and contiguous additions
+    (`_input_gradient`).
 
     Args:
         filters: number of output channels.
@@ -204,7 +207,11 @@ class Conv2D(Layer):
             grad_z = self.activation.gradient(grad_chunk.reshape(-1, self.filters), chunk["z"], chunk["y"])
             grad_x = None
             if input_gradient:
-                grad_x = self._input_gradient(grad_z, chunk["padded_shape"], cache["out_hw"], cache["pads"])
+                grad = grad_z.reshape(len(grad_chunk), *cache["out_hw"], self.filters)
+                grad = ops.pad_spatial(
+                    grad, ((0, 0), self._gradient_width_padding(cache["pads"])), empty=self._work_allocator("grad_rows")
+                )
+                grad_x = self._input_gradient(grad, chunk["padded_shape"], cache["out_hw"], cache["pads"])
             return chunk["cols"].T @ grad_z, grad_x
 
         matrix_grad, grad_x = batch_chunks.backward_in_chunks(cache["chunks"], grad, cache["input_shape"], backward_chunk)
@@ -221,12 +228,58 @@ class Conv2D(Layer):
         else:
             self.grads["kernel"] = matrix_grad.reshape(self.kernel.shape)
 
-    def _input_gradient(self, grad_z, padded_shape, out_hw, pads):
-        """dL/dx (channels_last) from dL/dz, `(batch * out_h * out_w, filters)` with rows in (n, i, j) order."""
-        # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
+    def _input_gradient_by_rows(self) -> bool:
+        """Whether `_input_gradient` works kernel row by kernel row (see there) rather than by col2im.
+
+        It needs stride 1 and no dilation, and pays while the filters are at most twice the
+        input channels: its matrix of gradient windows has `kw * filters` columns where
+        col2im's product has `kh * kw * in` (measured over 3x3 and 5x5 convolutions of 1 to
+        64 channels: 0.7-1.0x the time of a whole backward at up to twice, 1.1-1.5x beyond).
+        """
+        channels = self.kernel.shape[2]
+        return self.strides == (1, 1) and self.dilation_rate == (1, 1) and self.filters <= 2 * channels
+
+    def _gradient_width_padding(self, pads) -> tuple[int, int]:
+        """Zero columns `(left, right)` that `_input_gradient` wants around each row of dL/dz."""
+        if not self._input_gradient_by_rows():
+            return 0, 0
+        kw = self.kernel_size[1]
+        (_, _), (left, right) = pads
+        return kw - 1 - left, kw - 1 - right
+
+    def _input_gradient(self, grad, padded_shape, out_hw, pads):
+        """dL/dx (channels_last) from dL/dz.
+
+        Args:
+            grad: dL/dz, `(batch, out_h, out_w + left + right, filters)` with
+                `(left, right) = _gradient_width_padding(pads)` columns of zeros either side.
+            padded_shape: `(batch, Hp, Wp, in)` of the padded input.
+            out_hw: `(out_h, out_w)`.
+            pads: the input's padding, `((top, bottom), (left, right))`.
+
+        Returns:
+            dL/dx, `(batch, Hp - top - bottom, Wp - left - right, in)`.
+        """
         kh, kw, channels, filters = self.kernel.shape
+        dtype = np.result_type(grad.dtype, self.kernel.dtype)
+        if self._input_gradient_by_rows():
+            # Stride 1: along a row, dL/dx is the correlation of the zero-padded row of dL/dz
+            # with the kernel row reversed, one product of the rows' windows (im2col with a
+            # 1 x kw window: kw * filters columns) with the kh kernel rows at once. What each
+            # kernel row gives goes to the input row it is offset to: col2im with a kh x 1
+            # window, kh whole-row additions instead of kh * kw scattered ones.
+            n, _, padded_width, _ = grad.shape
+            width = padded_width - kw + 1
+            windows = ops.im2col(grad, (1, kw), (1, 1), (1, 1), (out_hw[0], width), empty=self._work_allocator("grad_windows"))
+            row_kernels = self.kernel[:, ::-1].transpose(0, 1, 3, 2).reshape(kh, kw * filters, channels)
+            buffer = self._work_buffer("grad_by_kernel_row", (kh, windows.shape[0], channels), dtype)
+            by_kernel_row = np.matmul(windows, row_kernels, out=buffer)
+            return ops.col2im(
+                by_kernel_row, (n, padded_shape[1], width, channels), (kh, 1), (1, 1), (1, 1), (out_hw[0], width), (pads[0], (0, 0))
+            )
+        # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
+        grad_z = grad.reshape(-1, filters)
         per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)
-        dtype = np.result_type(grad_z.dtype, per_offset_kernel.dtype)
         buffer = self._work_buffer("grad_patches", (kh * kw, grad_z.shape[0], channels), dtype)
         grad_patches = np.matmul(grad_z, per_offset_kernel, out=buffer)
         return ops.col2im(grad_patches, padded_shape, self.kernel_size, self.strides, self.dilation_rate, out_hw, pads)

@@ -171,20 +171,20 @@ class ConvMaxPool:
         matrix_grad = chunk["cols"].T @ grad_z.reshape(-1, conv.filters)
         if not input_gradient:
             return matrix_grad, None
-        # Back to the convolution's own (n, row, column) order for its input gradient.
+        # Back to the convolution's own (n, row, column) order for its input gradient, with the
+        # zero columns it wants either side of each row.
         n, ph, pw, filters = grad.shape
         out_h, out_w = cache["out_hw"]
-        grad_out = conv._work_buffer("grad_out", (n, out_h, out_w, filters), grad_z.dtype)
-        if (2 * ph, 2 * pw) != (out_h, out_w):  # the row or column pooling left out gets no gradient
-            grad_out[:, 2 * ph :] = 0
-            grad_out[:, :, 2 * pw :] = 0
+        left, right = conv._gradient_width_padding(cache["pads"])
+        grad_out = conv._work_buffer("grad_out", (n, out_h, left + out_w + right, filters), grad_z.dtype)
+        grad_out[:, :, :left] = 0
+        grad_out[:, :, left + 2 * pw :] = 0  # with the column pooling left out, if any
+        grad_out[:, 2 * ph :] = 0  # the row pooling left out, if any
         np.copyto(
-            grad_out[:, : 2 * ph, : 2 * pw].reshape(n, ph, 2, pw, 2, filters),
+            grad_out[:, : 2 * ph, left : left + 2 * pw].reshape(n, ph, 2, pw, 2, filters),
             grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5),
         )
-        grad_x = conv._input_gradient(
-            grad_out.reshape(-1, filters), chunk["padded_shape"], (out_h, out_w), cache["pads"]
-        )
+        grad_x = conv._input_gradient(grad_out, chunk["padded_shape"], (out_h, out_w), cache["pads"])
         return matrix_grad, grad_x
 
 
