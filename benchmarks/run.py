@@ -184,7 +184,10 @@ def table(results, systems, workloads) -> str:
     for workload in workloads:
         unit = UNITS.get(workload, "samples/s")
         lines.append(f"{workload:15s} " + " ".join(cell(s, workload) for s in columns) + f"   ({unit}, median)")
-    lines += ["", "ratios minikeras / peer (above 1: minikeras better; in brackets, the lowest and highest ratio of one repeat's pair)"]
+    lines += [
+        "",
+        "ratios minikeras / peer (above 1: minikeras better; in brackets, the lowest and highest ratio of one repeat's pair)",
+    ]
     for workload in workloads:
         mine = results.get(f"minikeras|{workload}")
         ratios = []

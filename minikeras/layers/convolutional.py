@@ -109,7 +109,9 @@ class Conv2D(Layer):
     ):
         super().__init__(**kwargs)
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ValueError(f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}")
+            raise ValueError(
+                f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}"
+            )
         self.filters = int(filters)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
         self.strides = normalize_tuple(strides, 2, "strides", self.name)
@@ -131,13 +133,26 @@ class Conv2D(Layer):
     def build(self, input_shape):
         channels = to_channels_last(input_shape, self.data_format)[-1]
         if channels is None:
-            raise ValueError(f"The channel axis of the input to Conv2D layer '{self.name}' must be known. Received: {input_shape}")
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters), self.kernel_initializer, regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer) if self.use_bias else None
+            raise ValueError(
+                f"The channel axis of the input to Conv2D layer '{self.name}' must be known. Received: {input_shape}"
+            )
+        self.kernel = self.add_weight(
+            "kernel",
+            (*self.kernel_size, channels, self.filters),
+            self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+        )
+        self.bias = (
+            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
+            if self.use_bias
+            else None
+        )
 
     def compute_output_shape(self, input_shape):
         shape = to_channels_last(input_shape, self.data_format)
-        out_h, out_w = spatial_output_shape(self, shape, self.kernel_size, self.strides, self.padding, self.dilation_rate)
+        out_h, out_w = spatial_output_shape(
+            self, shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
+        )
         return from_channels_last((shape[0], out_h, out_w, self.filters), self.data_format)
 
     def _geometry(self, height, width):
@@ -184,7 +199,12 @@ class Conv2D(Layer):
         y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
         cache = None
         if training:
-            cache = {"cols": cols, "z": z if self.activation.uses_input else None, "y": y, "padded_shape": x_padded.shape}
+            cache = {
+                "cols": cols,
+                "z": z if self.activation.uses_input else None,
+                "y": y,
+                "padded_shape": x_padded.shape,
+            }
         return y.reshape(len(x), *out_hw, self.filters), cache
 
     def _kernel_matrix(self):
@@ -207,14 +227,16 @@ class Conv2D(Layer):
             grad_z = self.activation.gradient(grad_chunk.reshape(-1, self.filters), chunk["z"], chunk["y"])
             grad_x = None
             if input_gradient:
-                grad = grad_z.reshape(len(grad_chunk), *cache["out_hw"], self.filters)
-                grad = ops.pad_spatial(
-                    grad, ((0, 0), self._gradient_width_padding(cache["pads"])), empty=self._work_allocator("grad_rows")
-                )
-                grad_x = self._input_gradient(grad, chunk["padded_shape"], cache["out_hw"], cache["pads"])
+                # the layout `_input_gradient` takes: (samples, out_h, out_w, filters), zero columns either side
+                grad_out = grad_z.reshape(len(grad_chunk), *cache["out_hw"], self.filters)
+                width_pads = self._gradient_width_padding(cache["pads"])
+                grad_out = ops.pad_spatial(grad_out, ((0, 0), width_pads), empty=self._work_allocator("grad_rows"))
+                grad_x = self._input_gradient(grad_out, chunk["padded_shape"], cache["out_hw"], cache["pads"])
             return chunk["cols"].T @ grad_z, grad_x
 
-        matrix_grad, grad_x = batch_chunks.backward_in_chunks(cache["chunks"], grad, cache["input_shape"], backward_chunk)
+        matrix_grad, grad_x = batch_chunks.backward_in_chunks(
+            cache["chunks"], grad, cache["input_shape"], backward_chunk
+        )
         self._store_weight_gradients(matrix_grad)
         if not input_gradient:
             return None
@@ -270,13 +292,14 @@ class Conv2D(Layer):
             # window, kh whole-row additions instead of kh * kw scattered ones.
             n, _, padded_width, _ = grad.shape
             width = padded_width - kw + 1
-            windows = ops.im2col(grad, (1, kw), (1, 1), (1, 1), (out_hw[0], width), empty=self._work_allocator("grad_windows"))
+            windows = ops.im2col(
+                grad, (1, kw), (1, 1), (1, 1), (out_hw[0], width), empty=self._work_allocator("grad_windows")
+            )
             row_kernels = self.kernel[:, ::-1].transpose(0, 1, 3, 2).reshape(kh, kw * filters, channels)
             buffer = self._work_buffer("grad_by_kernel_row", (kh, windows.shape[0], channels), dtype)
             by_kernel_row = np.matmul(windows, row_kernels, out=buffer)
-            return ops.col2im(
-                by_kernel_row, (n, padded_shape[1], width, channels), (kh, 1), (1, 1), (1, 1), (out_hw[0], width), (pads[0], (0, 0))
-            )
+            rows_shape = (n, padded_shape[1], width, channels)  # padded along the height only
+            return ops.col2im(by_kernel_row, rows_shape, (kh, 1), (1, 1), (1, 1), (out_hw[0], width), (pads[0], (0, 0)))
         # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
         grad_z = grad.reshape(-1, filters)
         per_offset_kernel = self.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)

@@ -147,7 +147,9 @@ class ConvMaxPool:
         def backward_chunk(grad_chunk, chunk):
             return self._backward_chunk(grad_chunk, chunk, cache, input_gradient)
 
-        matrix_grad, grad_x = batch_chunks.backward_in_chunks(cache["chunks"], grad, cache["input_shape"], backward_chunk)
+        matrix_grad, grad_x = batch_chunks.backward_in_chunks(
+            cache["chunks"], grad, cache["input_shape"], backward_chunk
+        )
         self.conv._store_weight_gradients(matrix_grad)
         return grad_x
 

@@ -7,7 +7,8 @@ numpy releases the GIL inside each operation, so the cores really do work at onc
 be held at one thread per call, or its threads and ours fight over the same cores (slower than not
 splitting at all); `threadpoolctl` does that, so the split happens only when it is installed
 (`pip install "minikeras[fast]"`). On the seed CNN with 2 cores, `predict` at batch 256 ran 1.15x to
-1.8x faster, depending on how much the machine's two cores slow each other down. Every slice's rows are computed exactly as they would be in one piece.
+1.8x faster, depending on how much the machine's two cores slow each other down. Every slice's rows
+are computed exactly as they would be in one piece.
 
 A layer takes part only if its class says its inference is safe to split:
 `splittable_inference = True` (the built-in layers; a custom layer may set it when its

@@ -12,4 +12,14 @@ from minikeras.ops.windows import (
     window_slice,
 )
 
-__all__ = ["col2im", "crop_spatial", "im2col", "im2col_by_pool_offset", "output_length", "pad_spatial", "padding_amounts", "sample_chunks", "window_slice"]
+__all__ = [
+    "col2im",
+    "crop_spatial",
+    "im2col",
+    "im2col_by_pool_offset",
+    "output_length",
+    "pad_spatial",
+    "padding_amounts",
+    "sample_chunks",
+    "window_slice",
+]

@@ -59,7 +59,9 @@ def padding_amounts(length: int, window: int, stride: int, padding: str, dilatio
     return total // 2, total - total // 2
 
 
-def pad_spatial(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0, empty=None) -> np.ndarray:
+def pad_spatial(
+    x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0, empty=None
+) -> np.ndarray:
     """Pad the height and width axes of `x` (N, H, W, C); returns `x` itself when no padding.
 
     `empty(shape, dtype)`, if given, makes the array to fill (a buffer kept between training
@@ -147,7 +149,11 @@ def im2col(
 
 
 def im2col_by_pool_offset(
-    x_padded: np.ndarray, kernel_size: tuple[int, int], pooled_hw: tuple[int, int], ones_column: bool = False, empty=np.empty
+    x_padded: np.ndarray,
+    kernel_size: tuple[int, int],
+    pooled_hw: tuple[int, int],
+    ones_column: bool = False,
+    empty=np.empty,
 ) -> np.ndarray:
     """`im2col` of a stride-1 convolution whose output goes to 2x2 max pooling, rows grouped by pool offset.
 
@@ -243,7 +249,9 @@ def _inside(offset: int, stride: int, count: int, before: int, length: int):
     return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
 
 
-def crop_spatial(x_padded: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], hw: tuple[int, int]) -> np.ndarray:
+def crop_spatial(
+    x_padded: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], hw: tuple[int, int]
+) -> np.ndarray:
     """Undo `pad_spatial`: return the (N, H, W, C) interior of a padded array."""
     (top, _), (left, _) = pads
     h, w = hw

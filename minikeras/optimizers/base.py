@@ -315,7 +315,9 @@ def _updates_flat(cls) -> bool:
     """Whether `cls.update_flat` does what `cls.update_step` does: the class that defines
     `update_flat` also defines the `update_step` in use (a subclass that overrides only
     `update_step` gets the per-weight path)."""
-    owner_flat, owner_step = (next(k for k in cls.__mro__ if name in vars(k)) for name in ("update_flat", "update_step"))
+    owner_flat, owner_step = (
+        next(klass for klass in cls.__mro__ if name in vars(klass)) for name in ("update_flat", "update_step")
+    )
     return owner_flat is not Optimizer and owner_flat is owner_step
 
 

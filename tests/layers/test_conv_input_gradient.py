@@ -23,7 +23,10 @@ GEOMETRIES = {
     "5x5_same_no_bias": ({"filters": 2, "kernel_size": 5, "padding": "same", "use_bias": False}, (1, 6, 6, 2)),
     "one_filter": ({"filters": 1, "kernel_size": 3, "padding": "same"}, (2, 4, 5, 2)),
     "one_channel": ({"filters": 3, "kernel_size": 3, "padding": "same"}, (2, 5, 5, 1)),
-    "channels_first": ({"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"}, (2, 3, 5, 4)),
+    "channels_first": (
+        {"filters": 2, "kernel_size": 3, "padding": "same", "data_format": "channels_first"},
+        (2, 3, 5, 4),
+    ),
 }
 
 
