@@ -84,3 +84,52 @@ def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, o
     if ones_column:
         expected = np.concatenate([expected, np.ones((len(expected), 1), np.float32)], axis=1)
     np.testing.assert_array_equal(cols, expected)
+
+
+@pytest.mark.parametrize("layout", ["channels_first", "strided_channels", "float64"])
+def test_im2col_of_inputs_whose_window_rows_are_not_one_run(layout):
+    """Window rows are copied whole only where they are contiguous; other layouts give the same matrices."""
+    rng = np.random.default_rng(4)
+    if layout == "channels_first":  # a (N, C, H, W) array seen as channels_last: channels strided
+        x = np.moveaxis(rng.normal(size=(2, 3, 9, 8)).astype(np.float32), 1, -1)
+    elif layout == "strided_channels":  # every other channel: window rows evenly spaced, but not contiguous
+        x = rng.normal(size=(2, 9, 8, 6)).astype(np.float32)[..., ::2]
+    else:
+        x = rng.normal(size=(2, 9, 8, 3))
+    cols = windows.im2col(x, (3, 3), (1, 1), (1, 1), (7, 6), ones_column=True)
+    expected = _reference_im2col(x, (3, 3), (1, 1), (1, 1), (7, 6))
+    np.testing.assert_array_equal(cols[:, :-1], expected)
+    assert cols.dtype == x.dtype
+    by_offset = windows.im2col_by_pool_offset(x, (3, 3), (3, 3))
+    full = expected.reshape(2, 7, 6, -1)
+    np.testing.assert_array_equal(
+        by_offset, np.concatenate([full[:, dy:6:2, dx:6:2].reshape(-1, 27) for dy in (0, 1) for dx in (0, 1)])
+    )
+
+
+@pytest.mark.parametrize(
+    "make_source, destination_dtype",
+    [
+        (lambda rng: rng.normal(size=(2, 3, 4, 5)).astype(np.float32).transpose(2, 0, 1, 3), np.float32),  # runs
+        (lambda rng: rng.normal(size=(4, 2, 3, 5)).astype(np.float32)[..., ::1], np.float64),  # a cast
+        (lambda rng: rng.normal(size=(5, 3, 2, 4)).astype(np.float32).T, np.float32),  # last axis strided
+        (lambda rng: np.zeros((4, 2, 3, 0), np.float32), np.float32),  # nothing to copy
+    ],
+)
+def test_copy_by_runs_is_copyto(make_source, destination_dtype):
+    source = make_source(np.random.default_rng(5))
+    expected = np.empty(source.shape, destination_dtype)
+    np.copyto(expected, source)
+    destination = np.full(source.shape, np.nan, destination_dtype)
+    ops.copy_by_runs(destination, source)
+    np.testing.assert_array_equal(destination, expected)
+
+
+def test_copy_by_runs_writes_into_a_strided_destination():
+    """Only the destination's own elements change: the views' gaps (here every other row) stay."""
+    rng = np.random.default_rng(6)
+    source = rng.normal(size=(3, 4, 6)).astype(np.float32)
+    buffer = np.zeros((3, 8, 7), np.float32)
+    ops.copy_by_runs(buffer[:, ::2, 1:], source)
+    np.testing.assert_array_equal(buffer[:, ::2, 1:], source)
+    assert not buffer[:, 1::2].any() and not buffer[:, :, 0].any()

@@ -182,7 +182,7 @@ class ConvMaxPool:
         grad_out[:, :, :left] = 0
         grad_out[:, :, left + 2 * pw :] = 0  # with the column pooling left out, if any
         grad_out[:, 2 * ph :] = 0  # the row pooling left out, if any
-        np.copyto(
+        ops.copy_by_runs(
             grad_out[:, : 2 * ph, left : left + 2 * pw].reshape(n, ph, 2, pw, 2, filters),
             grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5),
         )

@@ -2,6 +2,7 @@
 
 from minikeras.ops.windows import (
     col2im,
+    copy_by_runs,
     crop_spatial,
     im2col,
     im2col_by_pool_offset,
@@ -14,6 +15,7 @@ from minikeras.ops.windows import (
 
 __all__ = [
     "col2im",
+    "copy_by_runs",
     "crop_spatial",
     "im2col",
     "im2col_by_pool_offset",
