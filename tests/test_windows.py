@@ -71,9 +71,14 @@ def test_col2im_with_pads_is_the_cropped_padded_gradient(pads, strides, dilation
 
 @pytest.mark.parametrize("channels, ones_column", [(1, True), (1, False), (3, True), (3, False)])
 @pytest.mark.parametrize("kernel", [(3, 3), (2, 4), (1, 1)])
-def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, ones_column, kernel):
+@pytest.mark.parametrize("by_column_phase", [False, True])  # one channel's two ways
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(
+    channels, ones_column, kernel, by_column_phase, dtype, monkeypatch
+):
+    monkeypatch.setattr(windows, "MIN_WINDOWS_BY_COLUMN_PHASE", 1 if by_column_phase else 10**9)
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(2, 9, 8, channels)).astype(np.float32)  # 3x3: 7x6 valid outputs, pooled 3x3, a row left out
+    x = rng.normal(size=(2, 9, 8, channels)).astype(dtype)  # 3x3: 7x6 valid outputs, pooled 3x3, a row left out
     out_hw = (9 - kernel[0] + 1, 8 - kernel[1] + 1)
     pooled_hw = (out_hw[0] // 2, out_hw[1] // 2)
     cols = windows.im2col_by_pool_offset(x, kernel, pooled_hw, ones_column=ones_column)
@@ -82,7 +87,8 @@ def test_im2col_by_pool_offset_holds_the_windows_of_each_pool_offset(channels, o
     expected = np.stack([full[:, dy:rows:2, dx:columns:2].reshape(-1, full.shape[-1]) for dy in (0, 1) for dx in (0, 1)])
     expected = expected.reshape(-1, full.shape[-1])
     if ones_column:
-        expected = np.concatenate([expected, np.ones((len(expected), 1), np.float32)], axis=1)
+        expected = np.concatenate([expected, np.ones((len(expected), 1), dtype)], axis=1)
+    assert cols.dtype == dtype
     np.testing.assert_array_equal(cols, expected)
 
 
@@ -133,3 +139,13 @@ def test_copy_by_runs_writes_into_a_strided_destination():
     ops.copy_by_runs(buffer[:, ::2, 1:], source)
     np.testing.assert_array_equal(buffer[:, ::2, 1:], source)
     assert not buffer[:, 1::2].any() and not buffer[:, :, 0].any()
+
+
+def test_one_channel_by_column_phase_from_a_strided_input(monkeypatch):
+    """The column phases are read through the input's own strides (here every other row and column of a larger array)."""
+    monkeypatch.setattr(windows, "MIN_WINDOWS_BY_COLUMN_PHASE", 1)
+    x = np.random.default_rng(7).normal(size=(3, 20, 18, 1)).astype(np.float32)[:, ::2, ::2]  # (3, 10, 9, 1)
+    cols = windows.im2col_by_pool_offset(x, (3, 3), (4, 3))
+    full = _reference_im2col(x, (3, 3), (1, 1), (1, 1), (8, 7)).reshape(3, 8, 7, 9)
+    expected = np.concatenate([full[:, dy:8:2, dx:6:2].reshape(-1, 9) for dy in (0, 1) for dx in (0, 1)])
+    np.testing.assert_array_equal(cols, expected)

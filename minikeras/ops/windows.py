@@ -212,8 +212,13 @@ def im2col_by_pool_offset(
     if c == 1:
         # As in im2col: one offset-major row per kernel offset, returned transposed.
         cols = empty((kh * kw + extra, 2, 2, n, ph, pw), x_padded.dtype)
-        shifted = as_strided(x_padded, (kh, kw, 2, 2, n, ph, pw), (sy, sx, sy, sx, sn, 2 * sy, 2 * sx), writeable=False)
-        np.copyto(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), shifted)
+        if n * ph * pw >= MIN_WINDOWS_BY_COLUMN_PHASE:
+            _copy_shifted_by_column_phase(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), x_padded)
+        else:  # a few samples: one gather of every-other-pixel runs beats two copies
+            shifted = as_strided(
+                x_padded, (kh, kw, 2, 2, n, ph, pw), (sy, sx, sy, sx, sn, 2 * sy, 2 * sx), writeable=False
+            )
+            np.copyto(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), shifted)
         if ones_column:
             cols[-1] = 1
         return cols.reshape(kh * kw + extra, -1).T
@@ -231,6 +236,37 @@ def im2col_by_pool_offset(
     if ones_column:
         cols[:, -1] = 1
     return cols
+
+
+# Below this many pooling windows in a chunk, a one-channel input's pool-offset im2col is one
+# strided gather; from it, two copies by column phase (`_copy_shifted_by_column_phase`). The
+# two ways cross between 4 and 8 samples of 28 x 28 (3x3 kernel).
+MIN_WINDOWS_BY_COLUMN_PHASE = 1024
+
+
+def _copy_shifted_by_column_phase(destination: np.ndarray, x_padded: np.ndarray) -> None:
+    """Fill `destination[i, j, dy, dx, n, r, q] = x_padded[n, 2r + dy + i, 2q + dx + j, 0]` (one channel).
+
+    Read directly, every run of the copy is pw values two pixels apart, gathered value by value.
+    A window's column `2q + dx + j` depends on `dx + j` only through `t = dx + j`: so first copy
+    the `kw + 1` column phases `phases[t, n, y, q] = x_padded[n, y, 2q + t]` (every other pixel,
+    once per phase rather than once per kernel offset), after which each run of pw values is
+    contiguous and moves as one block (as in `copy_by_runs`): 1.4x faster from 8 samples of 28 x 28.
+
+    Args:
+        destination: `(kh, kw, 2, 2, N, ph, pw)` view whose last axis is contiguous.
+        x_padded: `(N, Hp, Wp, 1)`, with `2 * ph + kh - 1 <= Hp` and `2 * pw + kw - 1 <= Wp`.
+    """
+    kh, kw, _, _, n, ph, pw = destination.shape
+    _, height, _, _ = x_padded.shape
+    sn, sy, sx, _ = x_padded.strides
+    phases = np.empty((kw + 1, n, height, pw), x_padded.dtype)
+    np.copyto(phases, as_strided(x_padded, phases.shape, (sx, sn, sy, 2 * sx), writeable=False))
+    run = np.dtype((np.void, pw * phases.itemsize))
+    st, sn, sy, _ = phases.strides
+    # element (i, j, dy, dx, n, r): phase j + dx, sample n, row i + dy + 2r
+    runs = as_strided(phases.view(run), (kh, kw, 2, 2, n, ph), (sy, st, sy, st, sn, 2 * sy), writeable=False)
+    np.copyto(destination.view(run)[..., 0], runs)
 
 
 def col2im(
