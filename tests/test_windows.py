@@ -120,6 +120,7 @@ def test_im2col_of_inputs_whose_window_rows_are_not_one_run(layout):
         (lambda rng: rng.normal(size=(4, 2, 3, 5)).astype(np.float32)[..., ::1], np.float64),  # a cast
         (lambda rng: rng.normal(size=(5, 3, 2, 4)).astype(np.float32).T, np.float32),  # last axis strided
         (lambda rng: np.zeros((4, 2, 3, 0), np.float32), np.float32),  # nothing to copy
+        (lambda rng: rng.normal(size=(3, 8, 5, 6)).astype(np.float32)[:, ::2], np.float32),  # two axes, one run
     ],
 )
 def test_copy_by_runs_is_copyto(make_source, destination_dtype):
