@@ -66,7 +66,52 @@ def test_col2im_with_pads_is_the_cropped_padded_gradient(pads, strides, dilation
     padded = windows.col2im(patches, padded_shape, kernel, strides, dilation, out_hw)
     cropped = windows.col2im(patches, padded_shape, kernel, strides, dilation, out_hw, pads)
     assert cropped.shape == (n, h, w, c) and cropped.flags.c_contiguous
-    np.testing.assert_array_equal(cropped, padded[:, top : top + h, left : left + w])
+    # the same sums; where one offset covers the input it is added first, so the order may differ
+    np.testing.assert_allclose(cropped, padded[:, top : top + h, left : left + w], rtol=1e-13, atol=1e-13)
+
+
+def _reference_col2im(patches, padded_shape, kernel_size, strides, dilation, out_hw, pads):
+    """Window by window, in Python loops: each window's gradient added to the pixels it saw, padding cropped."""
+    n, hp, wp, c = padded_shape
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, strides, dilation, out_hw
+    grad = np.zeros(padded_shape)
+    by_window = patches.reshape(kh, kw, n, oh, ow, c)
+    for b in range(n):
+        for y in range(oh):
+            for x in range(ow):
+                for i in range(kh):
+                    for j in range(kw):
+                        grad[b, y * sh + i * dh, x * sw + j * dw] += by_window[i, j, b, y, x]
+    (top, bottom), (left, right) = pads
+    return grad[:, top : hp - bottom, left : wp - right]
+
+
+@pytest.mark.parametrize(
+    "kernel, pads, strides, dilation",
+    [
+        ((3, 3), ((1, 1), (1, 1)), (1, 1), (1, 1)),  # the centre covers the input: copied, not added to zeros
+        ((3, 1), ((1, 1), (0, 0)), (1, 1), (1, 1)),  # the input gradient by kernel row: whole slices
+        ((3, 3), ((0, 2), (2, 0)), (1, 1), (1, 1)),  # the covering offset is a corner
+        ((3, 3), ((0, 0), (0, 0)), (1, 1), (1, 1)),  # "valid": no offset covers the input
+        ((3, 3), ((1, 1), (1, 1)), (2, 1), (1, 1)),  # strided rows: none covers them
+        ((3, 3), ((2, 2), (2, 2)), (1, 1), (2, 2)),  # dilated
+    ],
+)
+def test_col2im_against_the_window_loop(kernel, pads, strides, dilation):
+    rng = np.random.default_rng(7)
+    n, h, w, c = 2, 6, 5, 3
+    (top, bottom), (left, right) = pads
+    padded_shape = (n, h + top + bottom, w + left + right, c)
+    out_hw = tuple(
+        ops.output_length(length, k, s, "valid", d) for length, k, s, d in zip(padded_shape[1:3], kernel, strides, dilation)
+    )
+    patches = rng.normal(size=(kernel[0] * kernel[1], n * out_hw[0] * out_hw[1], c))
+    kept = patches.copy()
+    grad = windows.col2im(patches, padded_shape, kernel, strides, dilation, out_hw, pads)
+    expected = _reference_col2im(patches, padded_shape, kernel, strides, dilation, out_hw, pads)
+    np.testing.assert_allclose(grad, expected, rtol=1e-13, atol=1e-13)
+    assert grad.flags.c_contiguous and not np.shares_memory(grad, patches)
+    np.testing.assert_array_equal(patches, kept)  # the patches are read, never written
 
 
 @pytest.mark.parametrize("channels, ones_column", [(1, True), (1, False), (3, True), (3, False)])

@@ -297,7 +297,10 @@ def col2im(
     strided add over all samples, positions and channels at once. With `pads`,
     the gradient of the padding is never formed: each offset adds only the part
     of its slice that lands inside the input, and the result is the unpadded,
-    contiguous input gradient (no crop, no copy after it).
+    contiguous input gradient (no crop, no copy after it). An offset whose windows
+    cover every input pixel once (the centre of a stride-1 "same" convolution) is
+    copied first, in place of the zeros the others are added to: one pass over
+    the gradient fewer.
 
     Args:
         patches: array of shape (kh * kw, N * out_h * out_w, C): for each kernel
@@ -314,14 +317,31 @@ def col2im(
     kh, kw = kernel_size
     oh, ow = out_hw
     patches = patches.reshape(kh, kw, n, oh, ow, c)
-    grad = np.zeros((n, hp - top - bottom, wp - left - right, c), dtype=patches.dtype)
-    for i in range(kh):
-        rows, row_windows = _inside(i * dilation[0], strides[0], oh, top, grad.shape[1])
-        for j in range(kw):
-            cols, col_windows = _inside(j * dilation[1], strides[1], ow, left, grad.shape[2])
-            if rows is not None and cols is not None:
+    height, width = hp - top - bottom, wp - left - right
+    row_parts = [_inside(i * dilation[0], strides[0], oh, top, height) for i in range(kh)]
+    column_parts = [_inside(j * dilation[1], strides[1], ow, left, width) for j in range(kw)]
+    covering = _covering_offset(row_parts, height), _covering_offset(column_parts, width)
+    if None in covering:
+        copied = None
+        grad = np.zeros((n, height, width, c), dtype=patches.dtype)
+    else:
+        (i, row_windows), (j, col_windows) = covering
+        copied = (i, j)
+        grad = patches[i, j][:, row_windows, col_windows, :].copy()  # a new array even when the slice is whole
+    for i, (rows, row_windows) in enumerate(row_parts):
+        for j, (cols, col_windows) in enumerate(column_parts):
+            if rows is not None and cols is not None and (i, j) != copied:
                 grad[:, rows, cols, :] += patches[i, j][:, row_windows, col_windows, :]
     return grad
+
+
+def _covering_offset(parts: list, length: int):
+    """Along one axis: `(offset, window slice)` of the first kernel offset whose windows
+    reach every one of the `length` input positions, one window each, or None."""
+    for offset, (positions, windows) in enumerate(parts):
+        if positions is not None and positions.indices(length) == (0, length, 1):
+            return offset, windows
+    return None
 
 
 def _inside(offset: int, stride: int, count: int, before: int, length: int):
