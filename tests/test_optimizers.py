@@ -268,3 +268,23 @@ def test_the_flat_and_the_per_weight_updates_agree_bit_for_bit(momentum, nestero
     assert len(flattening.variables) == len(keeping.variables) == 2 + (3 if momentum else 0)
     for a, b in zip(flattening.variables, keeping.variables):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("momentum, nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+@pytest.mark.parametrize("disposable", [False, True])
+def test_sgd_update_is_bit_for_bit_the_textbook_formula(momentum, nesterov, disposable):
+    """Scaling by -learning_rate, not negating after, changes no bit: `a - b` is `a + (-b)`."""
+    rng = np.random.default_rng(11)
+    param = rng.normal(size=(6, 5)).astype(np.float32)
+    expected, velocity = param.copy(), np.zeros_like(param)
+    optimizer = optimizers.SGD(learning_rate=0.037, momentum=momentum, nesterov=nesterov)
+    for _ in range(3):
+        grad = rng.normal(size=param.shape).astype(np.float32)
+        step = np.float32(0.037) * grad
+        if momentum:
+            velocity = np.float32(momentum) * velocity - step
+            expected = expected + (np.float32(momentum) * velocity - step if nesterov else velocity)
+        else:
+            expected = expected - step
+        optimizer.apply([(param, grad.copy())], gradients_disposable=disposable)
+        np.testing.assert_array_equal(param, expected)

@@ -41,25 +41,29 @@ class SGD(Optimizer):
 
     def update_step(self, param, grad, learning_rate):
         velocity = self.slot(param, "momentum") if self.momentum else None
-        param += self._increment(self.scaled(grad, learning_rate, param), velocity)
+        param += self._increment(self.scaled(grad, -learning_rate, param), velocity)
 
     def update_flat(self, flat, learning_rate):
         # All weights at once: the arithmetic of update_step on the flat arrays, then one
         # addition per weight (the weights themselves are the layers' arrays).
         velocity = flat.slots["momentum"] if self.momentum else None
-        increment = self._increment(np.multiply(flat.gradients, learning_rate, out=flat.gradients), velocity)
+        increment = self._increment(np.multiply(flat.gradients, -learning_rate, out=flat.gradients), velocity)
         for param, part in zip(flat.params, flat.parts(increment)):
             param += part
 
-    def _increment(self, step, velocity):
-        """What to add to the weight(s), from `step = learning_rate * grad` (ours to overwrite) and
-        the velocity, which it updates in place (`v = momentum * v - step`)."""
+    def _increment(self, descent, velocity):
+        """What to add to the weight(s), from `descent = -learning_rate * grad` (ours to overwrite)
+        and the velocity, which it updates in place (`v = momentum * v + descent`).
+
+        The step is scaled by `-learning_rate` rather than negated afterwards: the same bits
+        (`a - b` is `a + (-b)` in floating point), one pass over the gradients fewer without momentum.
+        """
         if velocity is None:
-            return np.negative(step, out=step)
+            return descent
         velocity *= self.momentum
-        velocity -= step
+        velocity += descent
         if self.nesterov:
-            return np.subtract(self.momentum * velocity, step, out=step)
+            return np.add(self.momentum * velocity, descent, out=descent)
         return velocity
 
     def get_config(self):
