@@ -1,9 +1,14 @@
-"""Global numeric settings: the default float type and the fuzz factor.
+"""Global settings: the default float type, the fuzz factor, and the fast-path switch.
 
-These mirror `keras.config.floatx()` / `set_floatx()` and `epsilon()` / `set_epsilon()`.
+`floatx()` / `set_floatx()` and `epsilon()` / `set_epsilon()` mirror `keras.config`;
+`set_fast_paths()` / `fast_paths()` choose between the fast paths of `minikeras.fast` and the
+reference algorithms of `minikeras.layers` and `minikeras.optimizers`.
 """
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -50,3 +55,55 @@ def standardize_dtype(dtype) -> str:
     if name not in _FLOAT_TYPES:
         raise ValueError(f"dtype must be one of {_FLOAT_TYPES}. Received: dtype={dtype!r}")
     return name
+
+
+# --------------------------------------------------------------------------- fast paths
+_fast_paths = {"enabled": True}
+
+
+def fast_paths_enabled() -> bool:
+    """Whether models run the fast paths of `minikeras.fast` (True by default).
+
+    See `set_fast_paths`.
+    """
+    return _fast_paths["enabled"]
+
+
+def set_fast_paths(enabled: bool) -> None:
+    """Choose between the fast paths (the default) and the reference algorithms.
+
+    With `enabled=False`, every model runs each layer's own `forward` and `backward` (the
+    textbook algorithms in `minikeras.layers`), every optimizer updates weight by weight with
+    its `update_step`, and `predict` runs each batch in one piece on the calling thread. The
+    results agree with the fast paths to rounding; only the speed differs. The setting is
+    process-wide and takes effect at the next batch.
+
+    Args:
+        enabled: True for the fast paths, False for the reference path.
+
+    Example:
+        >>> import minikeras
+        >>> minikeras.config.set_fast_paths(False)  # follow one batch through Conv2D.backward
+        >>> minikeras.config.set_fast_paths(True)
+    """
+    if not isinstance(enabled, (bool, np.bool_)):
+        raise TypeError(f"set_fast_paths expects True or False. Received: enabled={enabled!r}")
+    _fast_paths["enabled"] = bool(enabled)
+
+
+@contextlib.contextmanager
+def fast_paths(enabled: bool) -> Iterator[None]:
+    """Within the block, use the fast paths or not (see `set_fast_paths`); the previous setting
+    comes back when the block ends, also on an error.
+
+    Example:
+        >>> import minikeras
+        >>> with minikeras.config.fast_paths(False):
+        ...     pass  # model.fit(...) here runs the reference algorithms
+    """
+    previous = fast_paths_enabled()
+    set_fast_paths(enabled)
+    try:
+        yield
+    finally:
+        _fast_paths["enabled"] = previous

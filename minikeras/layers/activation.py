@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from minikeras import activations, initializers, regularizers
-from minikeras.layers.base import Layer, is_last_axis_softmax
+from minikeras.layers.base import Layer
 
 
 class ReLU(Layer):
@@ -98,13 +98,6 @@ class Softmax(Layer):
 
     def backward(self, grad):
         return self._function.gradient(grad, None, self._pop_cache()["y"])
-
-    def ends_in_softmax(self):
-        return is_last_axis_softmax(self._function)
-
-    def backward_from_logits(self, grad_logits, input_gradient=True):
-        self._pop_cache()
-        return grad_logits if input_gradient else None
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}

@@ -10,9 +10,10 @@ A layer is a function with weights, run in two directions:
   inference it leaves nothing on the layer, so many threads may call
   `predict` or `layer(x)` on one model at once.
 * `backward(grad) -> grad_x` receives `dL/dy`, stores the gradient of each
-  trainable weight in `self.grads[name]` and returns `dL/dx`. A layer never
-  changes its own weights: the optimizer does that, from the (param, grad)
-  pairs of `param_grad_pairs()`.
+  trainable weight in `self.grads[name]` and returns `dL/dx`. After it,
+  `self.grads[name]` holds dL/dw until the next `backward`: nothing else
+  writes into it. A layer never changes its own weights: the optimizer does
+  that, from the (param, grad) pairs of `param_grad_pairs()`.
 * `compute_output_shape(input_shape)` says what `forward` will return without
   running it; `get_config()` returns every constructor argument by its Keras
   name, so `type(layer).from_config(layer.get_config())` makes a twin.
@@ -32,7 +33,6 @@ import numpy as np
 
 from minikeras import config as _config
 from minikeras import initializers, regularizers
-from minikeras.ops.constants import ones_vector
 from minikeras.utils.naming import to_snake_case, unique_name
 
 # While a model file is loaded, the number of weight values its layers may still create:
@@ -100,9 +100,7 @@ class Layer:
         self._params: dict[str, np.ndarray] = {}
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
-        self._work_buffers: dict[str, np.ndarray] = {}
-        # Set by the training loop: arrays the optimizer lends for weight gradients (see `_gradient_out`).
-        self._gradient_buffers: dict[str, np.ndarray] = {}
+        self._lent_gradients: dict[str, np.ndarray] = {}
         self._build_input_shape: tuple | None = None
         self._build_lock = threading.Lock()
         if batch_input_shape is not None:
@@ -278,63 +276,27 @@ class Layer:
         """Given dL/dy, store the weight gradients in `self.grads` and return dL/dx."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward().")
 
-    def backward_without_input_gradient(self, grad: np.ndarray) -> None:
-        """Like `backward`, for the first layer of a model, whose input needs no gradient.
+    def lend_gradient_arrays(self, arrays: dict[str, np.ndarray] | None) -> None:
+        """Give the layer arrays where `backward` may write its weights' gradients, or take them back.
 
-        Layers whose input gradient is expensive (Conv2D, Dense) skip computing it here.
+        The training loop calls this on the fast path with, for each trainable weight, a
+        view of the optimizer's flat gradient buffer: a gradient written there is read by the
+        update without a copy. `None` takes the arrays back (when `fit` or `train_on_batch`
+        ends). A layer does not have to use them: see `gradient_out`.
+
+        Args:
+            arrays: `{weight name: array shaped like the weight}`, or None.
         """
-        self.backward(grad)
+        self._lent_gradients = dict(arrays or {})
 
-    def ends_in_softmax(self) -> bool:
-        """Whether the output is a softmax over the last axis of values this layer computed.
+    def gradient_out(self, name: str) -> np.ndarray | None:
+        """The array lent for the gradient of weight `name`, or None (see `lend_gradient_arrays`).
 
-        When it is, and the loss is a cross-entropy, the model can hand the layer the gradient
-        with respect to those values (the softmax's input), `p * sum(t) - t`, through
-        `backward_from_logits`, instead of going through the softmax's Jacobian.
+        Optional: a `backward` may write a weight's gradient into it with `out=`, e.g.
+        `self.grads["kernel"] = np.matmul(x.T, g, out=self.gradient_out("kernel"))`, and must
+        still store the result in `self.grads`. Ignoring it costs one copy per step, nothing else.
         """
-        return False
-
-    def backward_from_logits(self, grad_logits: np.ndarray, input_gradient: bool = True):
-        """Like `backward`, given dL/d(the input of the final softmax) instead of dL/d(output).
-
-        Only called when `ends_in_softmax()` is true. Returns dL/dx, or None without
-        `input_gradient`.
-        """
-        raise NotImplementedError(f"{type(self).__name__} does not end in a softmax.")
-
-    def _work_buffer(self, name: str, shape: tuple, dtype) -> np.ndarray:
-        """An uninitialized array `name` of `shape`, the same one from one training step to the next.
-
-        For large temporaries of training (an im2col matrix, a gradient before col2im) that
-        never leave the layer: a new array of a few megabytes every step costs the allocator
-        fresh pages from the system, which can take longer than the arithmetic on them.
-        Only training uses these (inference may run in many threads at once); `fit` releases
-        them when it ends (`_release_work_buffers`).
-        """
-        # Kept flat and never shrunk: the last, smaller chunk of a batch (ops.sample_chunks)
-        # takes the front of the same memory instead of a new array.
-        size = math.prod(shape)
-        buffer = self._work_buffers.get(name)
-        if buffer is None or buffer.size < size or buffer.dtype != dtype:
-            buffer = self._work_buffers[name] = np.empty(size, dtype=dtype)
-        return buffer[:size].reshape(shape)
-
-    def _work_allocator(self, name: str):
-        """`empty(shape, dtype)` handing out the work buffer `name` (see `_work_buffer`)."""
-        return lambda shape, dtype: self._work_buffer(name, shape, dtype)
-
-    def _release_work_buffers(self) -> None:
-        """Free the arrays `_work_buffer` kept."""
-        self._work_buffers.clear()
-
-    def _gradient_out(self, name: str) -> np.ndarray | None:
-        """Where `backward` may write the gradient of weight `name` (as `out=`), or None for a new array.
-
-        During training the optimizer lends an array per weight, a view into its flat
-        gradient buffer (`Optimizer.gradient_buffer`): a gradient written there needs no copy
-        before the update. A layer that ignores this still trains; its gradients are copied.
-        """
-        return self._gradient_buffers.get(name)
+        return self._lent_gradients.get(name)
 
     def _pop_cache(self) -> dict:
         """Return (and release) what the last training-mode `forward` kept."""
@@ -422,33 +384,6 @@ def normalize_data_format(value, layer_name: str) -> str:
             f"Received: data_format={value!r}"
         )
     return data_format
-
-
-def add_bias(z: np.ndarray, bias: np.ndarray) -> None:
-    """Add `bias` (units,) to every row of the fresh C-contiguous array `z` (..., units), in place.
-
-    With few units each row is a short run that numpy's broadcasting handles slowly;
-    viewing `reps` rows as one long row (and tiling the bias to match) is ~4x faster.
-    """
-    units = bias.shape[0]
-    reps = max(1, 128 // units)
-    if reps > 1 and z.flags.c_contiguous and (z.size // units) % reps == 0:
-        z.reshape(-1, reps * units).__iadd__(np.tile(bias, reps))
-    else:
-        z += bias
-
-
-def bias_gradient(grad_rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Sum of `grad_rows` (rows, units) over its rows, as a matrix-vector product (into `out` if given).
-
-    A BLAS product with a ones vector beats numpy's column reduction on tall arrays.
-    """
-    return np.matmul(ones_vector(grad_rows.shape[0], grad_rows.dtype), grad_rows, out=out)
-
-
-def sample_size(shape: tuple) -> int:
-    """Number of scalars in one sample of `shape` (batch axis excluded)."""
-    return math.prod(shape[1:])
 
 
 def is_last_axis_softmax(activation) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import activations, initializers, regularizers
-from minikeras.layers.base import Layer, _as_shape, add_bias, bias_gradient, is_last_axis_softmax, normalize_data_format
+from minikeras.layers.base import Layer, _as_shape, normalize_data_format
 
 
 class InputLayer(Layer):
@@ -122,35 +122,23 @@ class Dense(Layer):
     def forward(self, x, training=False):
         z = x @ self.kernel
         if self.use_bias:
-            add_bias(z, self.bias)
-        # z is ours: an activation that needs only its output may overwrite it.
-        y = self.activation(z) if self.activation.uses_input else self.activation.apply_in_place(z)
+            z = z + self.bias
+        y = self.activation(z)
         if training:
-            self._cache = {"x": x, "z": z if self.activation.uses_input else None, "y": y}
+            self._cache = {"x": x, "z": z, "y": y}
         return y
 
     def backward(self, grad):
-        return self._backward(grad, input_gradient=True)
-
-    def backward_without_input_gradient(self, grad):
-        self._backward(grad, input_gradient=False)
-
-    def ends_in_softmax(self):
-        return is_last_axis_softmax(self.activation)
-
-    def backward_from_logits(self, grad_logits, input_gradient=True):
-        return self._backward(grad_logits, input_gradient, pre_activation=True)
-
-    def _backward(self, grad, input_gradient, pre_activation=False):
         cache = self._pop_cache()
         x = cache["x"]
-        grad_z = grad if pre_activation else self.activation.gradient(grad, cache["z"], cache["y"])
+        grad_z = self.activation.gradient(grad, cache["z"], cache["y"])
+        # Over every axis but the last, rows are samples (or positions within one): flatten them.
         x_rows = x.reshape(-1, x.shape[-1])
         grad_rows = grad_z.reshape(-1, self.units)
-        self.grads["kernel"] = np.matmul(x_rows.T, grad_rows, out=self._gradient_out("kernel"))
+        self.grads["kernel"] = x_rows.T @ grad_rows
         if self.use_bias:
-            self.grads["bias"] = bias_gradient(grad_rows, out=self._gradient_out("bias"))
-        return grad_z @ self.kernel.T if input_gradient else None
+            self.grads["bias"] = grad_rows.sum(axis=0)
+        return grad_z @ self.kernel.T
 
     def get_config(self):
         return {
@@ -235,13 +223,6 @@ class Activation(Layer):
     def backward(self, grad):
         cache = self._pop_cache()
         return self.activation.gradient(grad, cache["x"], cache["y"])
-
-    def ends_in_softmax(self):
-        return is_last_axis_softmax(self.activation)
-
-    def backward_from_logits(self, grad_logits, input_gradient=True):
-        self._pop_cache()
-        return grad_logits if input_gradient else None
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

@@ -173,12 +173,6 @@ class BatchNormalization(Layer):
         return y
 
     def backward(self, grad):
-        return self._backward(grad, input_gradient=True)
-
-    def backward_without_input_gradient(self, grad):
-        self._backward(grad, input_gradient=False)
-
-    def _backward(self, grad, input_gradient):
         cache = self._pop_cache()
         x_hat, inv_std, sums = cache["x_hat"], cache["inv_std"], cache["sums"]
         # d/dx_hat = g * gamma: gamma folds into the per-feature factor applied last.
@@ -187,8 +181,6 @@ class BatchNormalization(Layer):
             self.grads["gamma"] = sums.dot(grad, x_hat)
         if self.center:
             self.grads["beta"] = sums.total(grad)
-        if not input_gradient:
-            return None
         if not cache["batch_statistics"]:  # constant statistics: a per-feature scaling
             return grad * factor
         grad_sum = self.grads["beta"] if self.center else sums.total(grad)

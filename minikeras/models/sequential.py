@@ -6,8 +6,9 @@ import threading
 
 import numpy as np
 
+from minikeras import config
 from minikeras import layers as layers_module
-from minikeras.layers import fused
+from minikeras.fast import plan as fast_plan
 from minikeras.layers.base import Layer
 from minikeras.layers.core import InputLayer
 from minikeras.models import data as data_utils
@@ -43,6 +44,7 @@ class Sequential(Trainer):
         self.built = False
         self._build_lock = threading.Lock()
         self._train_steps: list = []  # the steps of the last training forward, for backward
+        self._train_fast = False  # whether those are fast steps (`minikeras.fast.plan`)
         self._init_trainer()
         for layer in layers or []:
             self.add(layer)
@@ -166,12 +168,14 @@ class Sequential(Trainer):
         """Run every layer. With `activity` (a dict), the outputs of layers that have an
         activity regularizer are kept in it by layer index, for the penalty and its gradient.
 
-        A Conv2D and the 2x2 max pooling after it run as one step where `fused.ConvMaxPool`
-        applies: the same numbers with less memory traffic.
+        On the reference path each layer runs its own `forward`. On the fast path
+        (`minikeras.config.fast_paths`) the steps come from `minikeras.fast.plan`: the same
+        numbers with less memory traffic (a Conv2D and the 2x2 max pooling after it as one step).
         """
-        steps = fused.plan(self._layers)
-        if training:
-            self._train_steps = steps  # for the backward pass that follows
+        fast = config.fast_paths_enabled()
+        steps = fast_plan.plan(self._layers) if fast else list(enumerate(self._layers))
+        if training:  # for the backward pass that follows
+            self._train_steps, self._train_fast = steps, fast
         for index, step in steps:
             x = step.forward(x, training=training)
             if activity is not None and self._layers[index].activity_regularizer is not None:
@@ -185,24 +189,32 @@ class Sequential(Trainer):
         last = len(self._layers) - 1
         for position in range(len(steps) - 1, -1, -1):
             index, step = steps[position]
+            if not self._train_fast:  # the reference path: each layer's own backward
+                if activity and index in activity:
+                    grad = grad + self._activity_gradient(index, activity[index])
+                grad = step.backward(grad)
+                continue
             # The first step's input is the data: its gradient is never needed, and it is the
             # most expensive one to compute (col2im over the full-size input).
             input_gradient = position > 0
             if from_logits and index == last:
                 grad = step.backward_from_logits(grad, input_gradient=input_gradient)
                 continue
-            if activity and index in activity:  # the activity penalty, divided by the batch, as Keras 3
-                output = activity[index]
-                grad = grad + self._layers[index].activity_regularizer.gradient(output) / len(output)
-            if input_gradient:
-                grad = step.backward(grad)
-            else:
-                step.backward_without_input_gradient(grad)
+            if activity and index in activity:
+                grad = grad + self._activity_gradient(index, activity[index])
+            grad = step.backward(grad, input_gradient=input_gradient)
+
+    def _activity_gradient(self, index: int, output: np.ndarray) -> np.ndarray:
+        """The gradient of layer `index`'s activity penalty at its `output`, divided by the batch as Keras 3."""
+        return self._layers[index].activity_regularizer.gradient(output) / len(output)
 
     def _ends_in_softmax(self) -> bool:
-        """Whether the last layer hands its softmax's input gradient over (no activity penalty on it)."""
-        last = self._layers[-1]
-        return last.activity_regularizer is None and last.ends_in_softmax()
+        """Whether the last training forward's last step can take the gradient at its softmax's
+        input (fast path only; no activity penalty on the last layer)."""
+        if not self._train_fast or self._layers[-1].activity_regularizer is not None:
+            return False
+        index, step = self._train_steps[-1]
+        return index == len(self._layers) - 1 and fast_plan.ends_in_softmax(step)
 
     def _regularization_penalty(self, activity: dict | None = None) -> float:
         """Weight penalties of every layer plus the activity penalties of this batch."""

@@ -19,10 +19,12 @@ import threading
 
 import numpy as np
 
+from minikeras import config
 from minikeras import losses as losses_module
 from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
+from minikeras.fast import work_buffers
 from minikeras.models import data as data_utils
 from minikeras.models import data_adapters, parallel
 
@@ -162,20 +164,21 @@ class Trainer:
         if weights_regularized:
             for layer in self.layers:
                 layer.add_regularization_gradients()
-        self.optimizer.apply(self._param_grad_pairs(), gradients_disposable=True)
+        self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _lend_gradient_buffers(self) -> None:
-        """Give each layer the optimizer's buffers for its weights' gradients (`Layer._gradient_out`),
-        until `_take_back_gradient_buffers` at the end of `fit` or `train_on_batch`."""
+        """Fast path: lend each layer the optimizer's buffers for its weights' gradients
+        (`Layer.lend_gradient_arrays`), until `_take_back_gradient_buffers` at the end of `fit`
+        or `train_on_batch`."""
         for layer in self.layers:
-            buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in layer._params.items())
-            layer._gradient_buffers = {name: buffer for name, buffer in buffers if buffer is not None}
+            buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in zip(layer.weight_names, layer.weights))
+            layer.lend_gradient_arrays({name: buffer for name, buffer in buffers if buffer is not None})
 
     def _take_back_gradient_buffers(self) -> None:
         """After training, a layer's `backward` makes new gradient arrays again."""
         for layer in self.layers:
-            layer._gradient_buffers = {}
+            layer.lend_gradient_arrays(None)
 
     def _test_step(self, x, y, sample_weight, infer=None):
         weights_regularized, activity_regularized = self._regularized()
@@ -324,8 +327,7 @@ class Trainer:
         try:
             return self._fit_loop(source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq)
         finally:
-            for layer in self.layers:  # the arrays training steps reused (im2col matrices, ...)
-                layer._release_work_buffers()
+            work_buffers.release(self.layers)  # the arrays training steps reused (im2col matrices, ...)
             self._take_back_gradient_buffers()
             self._fit_lock.release()
 
@@ -533,7 +535,8 @@ class Trainer:
         """The inference forward pass for one predict/evaluate call: each batch is cut into one
         slice per core when that pays and every layer allows it (`models.parallel`); the rows
         come out the same either way."""
-        return parallel.Splitter(self._forward_inference, all(parallel.layer_allows_split(layer) for layer in self.layers))
+        split = config.fast_paths_enabled() and all(parallel.layer_allows_split(layer) for layer in self.layers)
+        return parallel.Splitter(self._forward_inference, split)
 
     def _forward_inference(self, x: np.ndarray) -> np.ndarray:
         return self._forward(x, training=False)

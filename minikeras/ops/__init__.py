@@ -1,27 +1,25 @@
-"""Array kernels the layers share: pure functions on arrays, no state."""
+"""Array kernels the layers share: pure functions on arrays, no state.
+
+These are the reference algorithms (`windows`: padding arithmetic, im2col and its adjoint
+col2im); `minikeras.fast.windows` holds the faster variants the fast paths use.
+"""
 
 from minikeras.ops.windows import (
     col2im,
-    copy_by_runs,
     crop_spatial,
     im2col,
-    im2col_by_pool_offset,
     output_length,
     pad_spatial,
     padding_amounts,
-    sample_chunks,
     window_slice,
 )
 
 __all__ = [
     "col2im",
-    "copy_by_runs",
     "crop_spatial",
     "im2col",
-    "im2col_by_pool_offset",
     "output_length",
     "pad_spatial",
     "padding_amounts",
-    "sample_chunks",
     "window_slice",
 ]

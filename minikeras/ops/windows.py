@@ -12,33 +12,8 @@ the right.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-
-# Values (4 MB in float32) in one chunk of a convolution's batch: the im2col matrix and the
-# product of a chunk of samples stay about this size, so each step on a chunk reads what the
-# previous one left in cache (the level-3 one, at least) instead of streaming from memory.
-# Of 2^18 to 2^22, this measured best for batches of 256 and 512 and for 112x112 images.
-CHUNK_VALUES = 1 << 20
-
-# Below this many pooling windows in a chunk, a one-channel input's pool-offset im2col is one
-# strided gather; from it, two copies by column phase (`_copy_shifted_by_column_phase`). The
-# two ways cross between 4 and 8 samples of 28 x 28 (3x3 kernel).
-MIN_WINDOWS_BY_COLUMN_PHASE = 1024
-
-
-def sample_chunks(samples: int, values_per_sample: int) -> list[slice]:
-    """Consecutive ranges of `samples` holding about `CHUNK_VALUES` values each (at least one sample).
-
-    A batch that fits is one range: small batches take no extra step.
-    """
-    per_chunk = max(1, CHUNK_VALUES // max(1, values_per_sample))
-    if samples <= per_chunk:
-        return [slice(0, samples)]
-    return [slice(start, min(start + per_chunk, samples)) for start in range(0, samples, per_chunk)]
-
 
 def output_length(length: int, window: int, stride: int, padding: str, dilation: int = 1) -> int:
     """Return the output length of a sliding window along one axis.
@@ -66,80 +41,24 @@ def padding_amounts(length: int, window: int, stride: int, padding: str, dilatio
     return total // 2, total - total // 2
 
 
-def pad_spatial(
-    x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0, empty=None
-) -> np.ndarray:
-    """Pad the height and width axes of `x` (N, H, W, C); returns `x` itself when no padding.
+def pad_spatial(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0) -> np.ndarray:
+    """Pad the height and width axes of `x` `(N, H, W, C)` with `value`; returns `x` itself when no padding.
 
-    `empty(shape, dtype)`, if given, makes the array to fill (a buffer kept between training
-    steps): only its border is set to `value`, then `x` is copied inside.
+    Args:
+        x: input of shape `(N, H, W, C)`.
+        pads: `((top, bottom), (left, right))`.
+        value: the fill (0 for convolution and average pooling, -inf for max pooling).
+
+    Returns:
+        Array of shape `(N, H + top + bottom, W + left + right, C)`.
     """
     (top, bottom), (left, right) = pads
     if top == bottom == left == right == 0:
         return x
     n, h, w, c = x.shape
-    shape = (n, h + top + bottom, w + left + right, c)
-    if empty is None:
-        # zeros come from calloc's already-zeroed pages: a quarter faster than filling
-        padded = np.zeros(shape, dtype=x.dtype) if value == 0 else np.full(shape, value, dtype=x.dtype)
-    else:
-        padded = empty(shape, x.dtype)
-        padded[:, :top] = value
-        padded[:, top + h :] = value
-        padded[:, top : top + h, :left] = value
-        padded[:, top : top + h, left + w :] = value
+    padded = np.full((n, h + top + bottom, w + left + right, c), value, dtype=x.dtype)
     padded[:, top : top + h, left : left + w, :] = x
     return padded
-
-
-def copy_by_runs(destination: np.ndarray, source: np.ndarray) -> None:
-    """`np.copyto(destination, source)`, each contiguous run moved as one block of bytes.
-
-    numpy's copy loop is entered once per innermost run, and for the runs of a few values that
-    im2col gathers (a window row: kw pixels of C channels) entering it costs more than the bytes
-    it moves. The trailing axes over which both arrays are contiguous (a window row's pixels and
-    channels, when they lie side by side) are viewed as one opaque element (`np.void`), so the
-    loop moves whole runs: 1.1x to 3.7x faster for runs of 1 to 96 float32 values, and never
-    slower. The bytes, and so the values, are exactly those of copyto; arrays with no common
-    contiguous axis, or of different dtypes, are copied by copyto itself.
-
-    Args:
-        destination: array to write, of the shape of `source`.
-        source: array to read; any strides (a window view).
-    """
-    run_axes, run_bytes = _common_run(destination, source)
-    if run_axes:
-        destination = _as_runs(destination, run_axes, run_bytes)
-        source = _as_runs(source, run_axes, run_bytes)
-    np.copyto(destination, source)
-
-
-def _common_run(a: np.ndarray, b: np.ndarray) -> tuple[int, int]:
-    """`(axes, bytes)`: how many trailing axes both arrays hold contiguously, and the run's size."""
-    if a.dtype != b.dtype or a.shape != b.shape or a.size == 0:
-        return 0, 0
-    axes, run = 0, a.itemsize
-    for size, stride_a, stride_b in zip(reversed(a.shape), reversed(a.strides), reversed(b.strides)):
-        if size != 1 and (stride_a != run or stride_b != run):
-            break
-        axes, run = axes + 1, run * size
-    return axes, run
-
-
-def _as_runs(array: np.ndarray, axes: int, run_bytes: int) -> np.ndarray:
-    """`array` with its last `axes` axes (contiguous, `run_bytes` long) as one `np.void` element.
-
-    Merging axes that are contiguous is always possible without a copy, so the reshape is a view
-    (of the destination too: what is written to it lands in the caller's array).
-    """
-    merged = array.reshape(array.shape[:-axes] + (run_bytes // array.itemsize,))
-    return merged.view(_void(run_bytes))
-
-
-@functools.lru_cache(maxsize=64)
-def _void(size: int) -> np.dtype:
-    """The opaque dtype of `size` bytes (made once: a dtype costs a microsecond or two to build)."""
-    return np.dtype((np.void, size))
 
 
 def window_slice(offset: int, stride: int, count: int) -> slice:
@@ -153,44 +72,27 @@ def im2col(
     strides: tuple[int, int],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
-    ones_column: bool = False,
-    empty=np.empty,
 ) -> np.ndarray:
     """Gather every convolution window into one row of a matrix.
 
+    Row `(n, i, j)` holds the window whose top-left tap is at `(i * stride_h, j * stride_w)`
+    of sample `n`; its columns run over the window's taps `(kernel row, kernel col, channel)`,
+    the order of a Keras kernel `(kh, kw, C, F)` reshaped to `(kh * kw * C, F)`. The windows are
+    first seen through a strided view of `x_padded` (no copy), then copied into the matrix.
+
     Args:
-        x_padded: input of shape (N, Hp, Wp, C), already padded.
-        kernel_size, strides, dilation: (rows, cols) each.
-        out_hw: (out_h, out_w), the number of windows along each axis.
-        ones_column: append a column of ones, so that a bias stacked under the
-            kernel matrix is added by the product itself and its gradient comes
-            out of the kernel gradient's product (one pass less each way).
-        empty: `empty(shape, dtype)` makes the array the matrix is written into
-            (`np.empty`, or a buffer kept between training steps).
+        x_padded: input of shape `(N, Hp, Wp, C)`, already padded.
+        kernel_size, strides, dilation: `(rows, cols)` each.
+        out_hw: `(out_h, out_w)`, the number of windows along each axis.
 
     Returns:
-        Array of shape (N * out_h * out_w, kh * kw * C [+ 1]), rows in (n, i, j)
-        order and columns in (kernel row, kernel col, channel) order, which
-        matches a Keras kernel `(kh, kw, C, F)` reshaped to `(kh * kw * C, F)`.
-        (For one channel it is the transposed view of a contiguous array.)
+        Array of shape `(N * out_h * out_w, kh * kw * C)`.
     """
     n, _, _, c = x_padded.shape
     kh, kw = kernel_size
     sh, sw = strides
     dh, dw = dilation
     oh, ow = out_hw
-    extra = 1 if ones_column else 0
-    if c == 1:
-        # One channel: the view's rows would be only kh * kw scattered floats, slow to gather.
-        # Copy each shifted slice whole into one row of an offset-major matrix instead (~5x
-        # faster) and return its transpose: BLAS multiplies the transposed layout at full speed.
-        cols = empty((kh * kw + extra, n, oh, ow), x_padded.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                cols[i * kw + j] = x_padded[:, window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow), 0]
-        if ones_column:
-            cols[-1] = 1
-        return cols.reshape(kh * kw + extra, n * oh * ow).T
     sn, sy, sx, sc = x_padded.strides
     windows = as_strided(
         x_padded,
@@ -198,161 +100,44 @@ def im2col(
         strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
         writeable=False,
     )
-    cols = empty((n * oh * ow, kh * kw * c + extra), x_padded.dtype)
-    copy_by_runs(cols[:, : kh * kw * c].reshape(n, oh, ow, kh, kw, c), windows)  # a window row's kw * c values at once
-    if ones_column:
-        cols[:, -1] = 1
-    return cols
-
-
-def im2col_by_pool_offset(
-    x_padded: np.ndarray,
-    kernel_size: tuple[int, int],
-    pooled_hw: tuple[int, int],
-    ones_column: bool = False,
-    empty=np.empty,
-) -> np.ndarray:
-    """`im2col` of a stride-1 convolution whose output goes to 2x2 max pooling, rows grouped by pool offset.
-
-    The windows are those of the output pixels `(2i + dy, 2j + dx)` that the pooling windows
-    cover, in `(dy, dx, n, i, j)` order: the product with the kernel matrix then holds the
-    four offsets of every pooling window as four contiguous blocks, and pooling becomes an
-    elementwise maximum of whole blocks instead of strided slices with a short inner run.
-
-    Args:
-        x_padded: input of shape (N, Hp, Wp, C), already padded.
-        kernel_size: (kh, kw).
-        pooled_hw: (ph, pw), the pooled output size: `2 * ph` conv output rows are used.
-        ones_column: append a column of ones (for a bias under the kernel matrix).
-        empty: `empty(shape, dtype)` makes the array the matrix is written into, as in `im2col`.
-
-    Returns:
-        Array of shape (4 * N * ph * pw, kh * kw * C [+ 1]), columns in the order `im2col` uses.
-    """
-    n, _, _, c = x_padded.shape
-    kh, kw = kernel_size
-    ph, pw = pooled_hw
-    sn, sy, sx, sc = x_padded.strides
-    extra = 1 if ones_column else 0
-    if c == 1:
-        # As in im2col: one offset-major row per kernel offset, returned transposed.
-        cols = empty((kh * kw + extra, 2, 2, n, ph, pw), x_padded.dtype)
-        if n * ph * pw >= MIN_WINDOWS_BY_COLUMN_PHASE:
-            _copy_shifted_by_column_phase(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), x_padded)
-        else:  # a few samples: one gather of every-other-pixel runs beats two copies
-            shifted = as_strided(
-                x_padded, (kh, kw, 2, 2, n, ph, pw), (sy, sx, sy, sx, sn, 2 * sy, 2 * sx), writeable=False
-            )
-            np.copyto(cols[: kh * kw].reshape(kh, kw, 2, 2, n, ph, pw), shifted)
-        if ones_column:
-            cols[-1] = 1
-        return cols.reshape(kh * kw + extra, -1).T
-    windows = as_strided(
-        x_padded, (2, 2, n, ph, pw, kh, kw, c), (sy, sx, sn, 2 * sy, 2 * sx, sy, sx, sc), writeable=False
-    )
-    cols = empty((4 * n * ph * pw, kh * kw * c + extra), x_padded.dtype)
-    copy_by_runs(cols[:, : kh * kw * c].reshape(2, 2, n, ph, pw, kh, kw, c), windows)
-    if ones_column:
-        cols[:, -1] = 1
-    return cols
-
-
-def _copy_shifted_by_column_phase(destination: np.ndarray, x_padded: np.ndarray) -> None:
-    """Fill `destination[i, j, dy, dx, n, r, q] = x_padded[n, 2r + dy + i, 2q + dx + j, 0]` (one channel).
-
-    Read directly, every run of the copy is pw values two pixels apart, gathered value by value.
-    A window's column `2q + dx + j` depends on `dx + j` only through `t = dx + j`: so first copy
-    the `kw + 1` column phases `phases[t, n, y, q] = x_padded[n, y, 2q + t]` (every other pixel,
-    once per phase rather than once per kernel offset), after which each run of pw values is
-    contiguous and moves as one block (`copy_by_runs`): 1.4x faster from 8 samples of 28 x 28.
-
-    Args:
-        destination: `(kh, kw, 2, 2, N, ph, pw)`, its last axis contiguous.
-        x_padded: `(N, Hp, Wp, 1)`, with `2 * ph + kh - 1 <= Hp` and `2 * pw + kw - 1 <= Wp`.
-    """
-    kh, kw, _, _, n, ph, pw = destination.shape
-    _, height, _, _ = x_padded.shape
-    sn, sy, sx, _ = x_padded.strides
-    phases = np.empty((kw + 1, n, height, pw), x_padded.dtype)
-    np.copyto(phases, as_strided(x_padded, phases.shape, (sx, sn, sy, 2 * sx), writeable=False))
-    st, sn, sy, sq = phases.strides
-    # destination[i, j, dy, dx, n, r]: phase j + dx, sample n, row i + dy + 2r, all pw columns
-    shifted = as_strided(phases, destination.shape, (sy, st, sy, st, sn, 2 * sy, sq), writeable=False)
-    copy_by_runs(destination, shifted)
+    return windows.reshape(n * oh * ow, kh * kw * c)
 
 
 def col2im(
-    patches: np.ndarray,
+    grad_cols: np.ndarray,
     padded_shape: tuple[int, int, int, int],
     kernel_size: tuple[int, int],
     strides: tuple[int, int],
     dilation: tuple[int, int],
     out_hw: tuple[int, int],
-    pads: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0)),
 ) -> np.ndarray:
-    """Scatter-add window gradients back to image positions: the adjoint of `im2col`.
+    """Add window gradients back to the pixels they came from: the adjoint of `im2col`.
 
-    Every input pixel receives the sum of the gradients of all the windows that
-    saw it. The loop runs over the kh * kw kernel offsets only; each step is one
-    strided add over all samples, positions and channels at once. With `pads`,
-    the gradient of the padding is never formed: each offset adds only the part
-    of its slice that lands inside the input, and the result is the unpadded,
-    contiguous input gradient (no crop, no copy after it). An offset whose windows
-    cover every input pixel once (the centre of a stride-1 "same" convolution) is
-    copied first, in place of the zeros the others are added to: one pass over
-    the gradient fewer.
+    Every pixel of the padded input receives the sum of the gradients of all the windows that
+    saw it. The loop runs over the `kh * kw` taps of the window only; each step adds that tap's
+    gradient for every window at once through one strided slice.
 
     Args:
-        patches: array of shape (kh * kw, N * out_h * out_w, C): for each kernel
-            offset, the gradient reaching the input pixel under that offset of
-            every window. Offset-major, so each add reads contiguous memory.
-        padded_shape: (N, Hp, Wp, C) of the padded input.
-        pads: ((top, bottom), (left, right)) padding that `im2col`'s input had.
+        grad_cols: `(N * out_h * out_w, kh * kw * C)`, the gradient of `im2col`'s matrix.
+        padded_shape: `(N, Hp, Wp, C)` of the padded input.
+        kernel_size, strides, dilation: `(rows, cols)` each, as given to `im2col`.
+        out_hw: `(out_h, out_w)`.
 
     Returns:
-        Array of shape (N, Hp - top - bottom, Wp - left - right, C).
+        The gradient of the padded input, shape `padded_shape` (crop it with `crop_spatial`).
     """
-    n, hp, wp, c = padded_shape
-    (top, bottom), (left, right) = pads
+    n, _, _, c = padded_shape
     kh, kw = kernel_size
+    sh, sw = strides
+    dh, dw = dilation
     oh, ow = out_hw
-    patches = patches.reshape(kh, kw, n, oh, ow, c)
-    height, width = hp - top - bottom, wp - left - right
-    row_parts = [_inside(i * dilation[0], strides[0], oh, top, height) for i in range(kh)]
-    column_parts = [_inside(j * dilation[1], strides[1], ow, left, width) for j in range(kw)]
-    covering = _covering_offset(row_parts, height), _covering_offset(column_parts, width)
-    if None in covering:
-        copied = None
-        grad = np.zeros((n, height, width, c), dtype=patches.dtype)
-    else:
-        (i, row_windows), (j, col_windows) = covering
-        copied = (i, j)
-        grad = patches[i, j][:, row_windows, col_windows, :].copy()  # a new array even when the slice is whole
-    for i, (rows, row_windows) in enumerate(row_parts):
-        for j, (cols, col_windows) in enumerate(column_parts):
-            if rows is not None and cols is not None and (i, j) != copied:
-                grad[:, rows, cols, :] += patches[i, j][:, row_windows, col_windows, :]
-    return grad
-
-
-def _covering_offset(parts: list, length: int):
-    """Along one axis: `(offset, window slice)` of the first kernel offset whose windows
-    reach every one of the `length` input positions, one window each, or None."""
-    for offset, (positions, windows) in enumerate(parts):
-        if positions is not None and positions.indices(length) == (0, length, 1):
-            return offset, windows
-    return None
-
-
-def _inside(offset: int, stride: int, count: int, before: int, length: int):
-    """Along one axis: `(input slice, window slice)` of the windows whose element `offset`
-    falls inside the unpadded input (of `length`, after `before` padding), or (None, None)."""
-    first = max(0, -(-(before - offset) // stride))  # first window whose element is past the padding
-    last = min(count - 1, (length - 1 + before - offset) // stride)
-    if first > last:
-        return None, None
-    start = first * stride + offset - before
-    return slice(start, start + stride * (last - first) + 1, stride), slice(first, last + 1)
+    grad_taps = grad_cols.reshape(n, oh, ow, kh, kw, c)
+    grad_padded = np.zeros(padded_shape, dtype=grad_cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            rows, cols = window_slice(i * dh, sh, oh), window_slice(j * dw, sw, ow)
+            grad_padded[:, rows, cols, :] += grad_taps[:, :, :, i, j, :]
+    return grad_padded
 
 
 def crop_spatial(

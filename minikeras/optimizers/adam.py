@@ -41,18 +41,8 @@ class Adam(Optimizer):
     def active_slot_groups(self):
         return [("momentum", "velocity")] + [("velocity_hat",)] * self.amsgrad
 
-    def update_step(self, param, grad, learning_rate):
-        param -= self._decrement(grad, self.slots(param), learning_rate)
-
-    def update_flat(self, flat, learning_rate):
-        # All weights at once: the moving averages on the flat arrays, then one subtraction per weight.
-        decrement = self._decrement(flat.gradients, flat.slots, learning_rate)
-        for param, part in zip(flat.params, flat.parts(decrement)):
-            param -= part
-
-    def _decrement(self, grad, slots, learning_rate):
-        """Update the moving averages in `slots` (arrays shaped like `grad`) and return what to
-        subtract from the weight(s)."""
+    def increment(self, grad, slots, learning_rate, out=None):
+        """Update the moving averages in `slots` and return `-alpha * m / (sqrt(v) + epsilon)`."""
         step = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
         momentum, velocity = slots["momentum"], slots["velocity"]
@@ -62,7 +52,9 @@ class Adam(Optimizer):
             velocity_hat = slots["velocity_hat"]
             np.maximum(velocity_hat, velocity, out=velocity_hat)
             velocity = velocity_hat
-        return momentum * alpha / (np.sqrt(velocity) + self.epsilon)
+        # -alpha inside the product: exactly the negation of `momentum * alpha / ...` (IEEE
+        # rounding is symmetric), so `w + increment` is `w - step` bit for bit.
+        return momentum * -alpha / (np.sqrt(velocity) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}

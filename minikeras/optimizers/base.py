@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from minikeras.optimizers.flat import FlatState
+from minikeras import config
+from minikeras.fast import flat_update
 
 # Keras optimizer arguments minikeras accepts only at their neutral value.
 _NEUTRAL_OPTIONS = {
@@ -37,8 +38,17 @@ class Optimizer:
         global_clipnorm: clip all gradients together to this global L2 norm.
         name: the optimizer's name.
 
-    Subclasses list their per-parameter state in `slot_groups` and implement
-    `update_step(param, grad, learning_rate)`.
+    Subclasses list their per-parameter state in `slot_groups` and give the update rule in
+    one of two ways:
+
+    * `increment(grad, slots, learning_rate, out=None)`: what to add to a weight, from its
+      gradient and its slots (which it updates in place). It sees only arrays shaped alike,
+      so the same rule serves one weight at a time (the default `update_step`) and, on the
+      fast path, all weights at once in flat arrays (`minikeras.fast.flat_update`);
+    * or Keras's `update_step(param, grad, learning_rate)`, which changes `param` in place;
+      such an optimizer always updates weight by weight.
+
+    Neither may write into `grad`: it is the layer's `grads[name]`, which holds dL/dw.
     """
 
     default_name = "optimizer"
@@ -73,12 +83,8 @@ class Optimizer:
         self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
         # Optimizer-wide state arrays (not per parameter), saved after the slots.
         self._extra_state: dict[str, np.ndarray] = {}
-        # One work buffer per parameter, reused every step (see `scaled`); not state.
-        self._scratch: dict[int, np.ndarray] = {}
-        # Set by `apply` for the step in progress: whether the gradients may be overwritten.
-        self._gradients_disposable = False
-        # The first `build`'s weights with their gradients and slots in flat arrays (see `flat.py`).
-        self._flat: FlatState | None = None
+        # Fast path: the first `build`'s weights with their gradients and slots in flat arrays.
+        self._flat: flat_update.FlatState | None = None
 
     # ----------------------------------------------------------- learning rate
     @property
@@ -119,32 +125,19 @@ class Optimizer:
         """Return all state arrays of `param`, by slot name."""
         return self._slots[id(param)][1]
 
-    def scaled(self, grad: np.ndarray, factor: float, param: np.ndarray) -> np.ndarray:
-        """`factor * grad`, written over `grad` itself when the step's gradients are disposable
-        (see `apply`), else into a buffer kept for `param` and overwritten at its next call.
-
-        A fresh array every step for every parameter costs an allocation and cold memory;
-        the gradient was just written and is still in cache, a kept buffer at least stays mapped.
-        """
-        if self._gradients_disposable and grad.flags.writeable:
-            return np.multiply(grad, factor, out=grad)
-        buffer = self._scratch.get(id(param))
-        if buffer is None or buffer.shape != grad.shape or buffer.dtype != grad.dtype:
-            buffer = self._scratch[id(param)] = np.empty_like(grad)
-        return np.multiply(grad, factor, out=buffer)
-
     def build(self, params) -> None:
         """Create the slots of `params` (new ones only), in this order: the order they are saved in.
 
-        The first build lays the weights' slots, and a gradient buffer, end to end in flat arrays
-        (`FlatState`) when the weights share a dtype; the per-weight slots are views into them.
+        On the fast path, the first build lays the weights' slots and a gradient buffer end to
+        end in flat arrays (`fast.flat_update.FlatState`); each weight's slots are views into them.
         """
         new = list({id(param): param for param in params if id(param) not in self._slots}.values())
         if not new:
             return
         initial = {name: self.slot_initial_value(name) for group in self.active_slot_groups() for name in group}
-        if not self._slots and FlatState.fits(new):
-            self._flat = FlatState(new, initial)
+        flat_ready = config.fast_paths_enabled() and uses_increment(type(self))
+        if flat_ready and not self._slots and flat_update.FlatState.fits(new):
+            self._flat = flat_update.FlatState(new, initial)
             for index, param in enumerate(new):
                 self._slots[id(param)] = (param, {name: views[index] for name, views in self._flat.slot_views.items()})
             return
@@ -152,12 +145,14 @@ class Optimizer:
             self._slots[id(param)] = (param, {name: np.full_like(param, value) for name, value in initial.items()})
 
     def gradient_buffer(self, param: np.ndarray) -> np.ndarray | None:
-        """An array shaped like `param` where a layer may write its gradient (`out=`), or None.
+        """Fast path: an array shaped like `param` where a layer may write its gradient, or None.
 
-        A gradient written there is already where the flat update (`update_flat`) reads it;
-        any other gradient is copied there first.
+        The training loop lends these to the layers (`Layer.lend_gradient_arrays`): a gradient
+        written there is already where the flat update reads it; any other is copied there.
         """
-        return None if self._flat is None else self._flat.gradient_view(param)
+        if self._flat is None or not config.fast_paths_enabled():
+            return None
+        return self._flat.gradient_view(param)
 
     def active_slot_groups(self) -> list[tuple[str, ...]]:
         """The slot groups this configuration uses (SGD without momentum: none)."""
@@ -215,13 +210,13 @@ class Optimizer:
             target[...] = value
 
     # ------------------------------------------------------------------ update
-    def apply(self, pairs, gradients_disposable: bool = False) -> None:
+    def apply(self, pairs) -> None:
         """Update each parameter in place from its gradient, then count one step.
+
+        The gradients are read, never written.
 
         Args:
             pairs: iterable of `(param, grad)`, arrays of equal shape.
-            gradients_disposable: whether the update may overwrite the gradient arrays
-                (the training loop's own, used once) instead of leaving them as given.
         """
         pairs = list(pairs)
         for param, grad in pairs:
@@ -236,24 +231,12 @@ class Optimizer:
                 param -= param * (self.weight_decay * learning_rate)
         self.prepare_step()
         flat = self._flat
-        if gradients_disposable and flat is not None and _updates_flat(type(self)) and flat.matches(params):
-            for view, grad in zip(flat.gradient_views, grads):
-                if grad is not view:  # a layer that returned a new array, a clipped or regularized gradient
-                    np.copyto(view, grad)
-            self.update_flat(flat, learning_rate)
+        if config.fast_paths_enabled() and flat is not None and flat.matches(params):
+            flat_update.apply(self, flat, grads, learning_rate)
         else:
-            self._gradients_disposable = gradients_disposable
-            try:
-                for param, grad in zip(params, grads):
-                    self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
-            finally:
-                self._gradients_disposable = False
+            for param, grad in zip(params, grads):
+                self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
         self.iterations += 1
-
-    def update_flat(self, flat: FlatState, learning_rate: float) -> None:
-        """Update all of `flat.params` at once from `flat.gradients` (which it may overwrite) and the
-        flat slots. Optional: an optimizer without it updates weight by weight (`update_step`)."""
-        raise NotImplementedError
 
     def prepare_step(self) -> None:
         """Update optimizer-wide state once per step, before the parameters (Nadam's product)."""
@@ -263,7 +246,24 @@ class Optimizer:
         self.apply((param, grad) for grad, param in grads_and_vars)
 
     def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
-        raise NotImplementedError
+        """Update one weight in place from its gradient: `param += increment(grad, slots, learning_rate)`."""
+        param += self.increment(grad, self.slots(param), learning_rate)
+
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """What to add to a weight, given its gradient; updates `slots` in place.
+
+        Args:
+            grad: the gradient (read only).
+            slots: the weight's state arrays by slot name, shaped like `grad`.
+            learning_rate: this step's learning rate.
+            out: an array shaped like `grad` the result may be written into, or None.
+
+        Returns:
+            An array shaped like `grad` (it may be `out` or one of the slots).
+        """
+        raise NotImplementedError(f"{type(self).__name__} must implement increment() or update_step().")
 
     def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
         if self.clipnorm:
@@ -311,14 +311,11 @@ class Optimizer:
 
 
 @functools.lru_cache(maxsize=None)
-def _updates_flat(cls) -> bool:
-    """Whether `cls.update_flat` does what `cls.update_step` does: the class that defines
-    `update_flat` also defines the `update_step` in use (a subclass that overrides only
-    `update_step` gets the per-weight path)."""
-    owner_flat, owner_step = (
-        next(klass for klass in cls.__mro__ if name in vars(klass)) for name in ("update_flat", "update_step")
-    )
-    return owner_flat is not Optimizer and owner_flat is owner_step
+def uses_increment(cls) -> bool:
+    """Whether optimizer class `cls` updates through `increment` (the default `update_step`),
+    so that the same rule may run on all weights at once. A class that overrides
+    `update_step` updates weight by weight."""
+    return cls.update_step is Optimizer.update_step and cls.increment is not Optimizer.increment
 
 
 def _clip_by_norm(grad: np.ndarray, max_norm: float) -> np.ndarray:

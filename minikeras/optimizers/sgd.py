@@ -39,27 +39,15 @@ class SGD(Optimizer):
     def active_slot_groups(self):
         return list(self.slot_groups) if self.momentum != 0 else []
 
-    def update_step(self, param, grad, learning_rate):
-        velocity = self.slot(param, "momentum") if self.momentum else None
-        param += self._increment(self.scaled(grad, -learning_rate, param), velocity)
-
-    def update_flat(self, flat, learning_rate):
-        # All weights at once: the arithmetic of update_step on the flat arrays, then one
-        # addition per weight (the weights themselves are the layers' arrays).
-        velocity = flat.slots["momentum"] if self.momentum else None
-        increment = self._increment(np.multiply(flat.gradients, -learning_rate, out=flat.gradients), velocity)
-        for param, part in zip(flat.params, flat.parts(increment)):
-            param += part
-
-    def _increment(self, descent, velocity):
-        """What to add to the weight(s), from `descent = -learning_rate * grad` (ours to overwrite)
-        and the velocity, which it updates in place (`v = momentum * v + descent`).
-
-        The step is scaled by `-learning_rate` rather than negated afterwards: the same bits
-        (`a - b` is `a + (-b)` in floating point), one pass over the gradients fewer without momentum.
-        """
-        if velocity is None:
+    def increment(self, grad, slots, learning_rate, out=None):
+        """`-learning_rate * grad`, or with momentum the new velocity `v = momentum * v - learning_rate * grad`
+        (updated in place), or with Nesterov `momentum * v - learning_rate * grad`."""
+        # Scaled by -learning_rate rather than negated afterwards: the same bits (`a - b` is
+        # `a + (-b)` in floating point), one pass over the gradients fewer without momentum.
+        descent = np.multiply(grad, -learning_rate, out=out)
+        if not self.momentum:
             return descent
+        velocity = slots["momentum"]
         velocity *= self.momentum
         velocity += descent
         if self.nesterov:

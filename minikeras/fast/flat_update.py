@@ -1,4 +1,4 @@
-"""An optimizer's per-weight arrays laid end to end in one flat array each.
+"""The fast path of an optimizer: all weights updated at once, from flat arrays.
 
 A training step updates every weight, and numpy charges a fixed cost per call that, for the
 small weights of a model (biases, a last layer), is larger than the arithmetic. With the
@@ -6,6 +6,10 @@ gradients and each slot (SGD's velocity, ...) of all weights in one flat array, 
 few whole-array operations however many weights the model has; only adding the result to each
 weight, which the layers own, stays one operation per weight. Every weight still sees its own
 gradient and slots through views into the flat arrays, so nothing else changes.
+
+The reference is `Optimizer.update_step`, weight by weight: both run the optimizer's one rule,
+`increment(grad, slots, learning_rate)`, on arrays shaped alike, and elementwise arithmetic
+gives the same bits whatever the layout (tests/fast/test_flat_update.py checks it exactly).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ class FlatState:
     Attributes:
         params: the weights.
         gradients: flat gradient buffer; `gradient_views[i]` is weight i's part, shaped like it.
+        work: flat scratch array the increment may be written into (it is not state).
         slots: `{name: flat array}`; `slot_views[name][i]` is weight i's part.
     """
 
@@ -34,6 +39,8 @@ class FlatState:
         size = int(ends[-1])
         self.gradients = np.zeros(size, dtype=dtype)
         self.gradient_views = self.views(self.gradients)
+        self.work = np.empty(size, dtype=dtype)
+        self.work_views = self.views(self.work)
         self.slots = {name: np.full(size, value, dtype=dtype) for name, value in slot_values.items()}
         self.slot_views = {name: self.views(flat) for name, flat in self.slots.items()}
         self._index = {id(param): i for i, param in enumerate(self.params)}
@@ -48,9 +55,11 @@ class FlatState:
         return [flat[start:end].reshape(param.shape) for param, (start, end) in zip(self.params, self._bounds)]
 
     def parts(self, flat: np.ndarray) -> list[np.ndarray]:
-        """Each weight's part of `flat`: the kept views when `flat` is the gradient buffer or a slot."""
+        """Each weight's part of `flat`: the kept views when `flat` is one of the flat arrays."""
         if flat is self.gradients:
             return self.gradient_views
+        if flat is self.work:
+            return self.work_views
         for name, array in self.slots.items():
             if flat is array:
                 return self.slot_views[name]
@@ -64,3 +73,20 @@ class FlatState:
     def matches(self, params) -> bool:
         """Whether `params` are exactly these weights, in this order."""
         return len(params) == len(self.params) and all(a is b for a, b in zip(params, self.params))
+
+
+def apply(optimizer, flat: FlatState, grads: list, learning_rate: float) -> None:
+    """One step of `optimizer` on all of `flat.params` at once: what `update_step` does weight by weight.
+
+    Args:
+        optimizer: an optimizer whose rule is its `increment` (`optimizers.base.uses_increment`).
+        flat: its flat state; `flat.params` are the weights of `grads`, in order.
+        grads: the gradients, one per weight. Those written into `flat.gradient_views` (lent to
+            the layers) are read where they are; any other is copied there first.
+    """
+    for view, grad in zip(flat.gradient_views, grads):
+        if grad is not view:
+            np.copyto(view, grad)
+    increment = optimizer.increment(flat.gradients, flat.slots, learning_rate, out=flat.work)
+    for param, part in zip(flat.params, flat.parts(increment)):
+        param += part

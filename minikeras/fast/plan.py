@@ -1,0 +1,69 @@
+"""The steps of one pass through a model's layers on the fast path.
+
+`plan(layers)` returns, in order, `(index of the step's last layer, step)` pairs. A step has
+`forward(x, training)` and `backward(grad, input_gradient)`; it is the fast step of a layer
+where one exists (exact classes only: a subclass may change `forward`), a Conv2D and the 2x2
+max pooling after it as one step where `ConvMaxPool.fits` says so, and otherwise the layer's
+own `forward` and `backward` (`LayerStep`). The steps are made anew for every pass, so
+inference from many threads shares nothing but the weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minikeras.fast.conv2d import Conv2DStep
+from minikeras.fast.conv_pool import ConvMaxPool
+from minikeras.fast.dense import DenseStep
+from minikeras.fast.softmax import SoftmaxStep
+from minikeras.layers.activation import Softmax
+from minikeras.layers.base import Layer, is_last_axis_softmax
+from minikeras.layers.convolutional import Conv2D
+from minikeras.layers.core import Activation, Dense
+
+
+class LayerStep:
+    """A layer with no fast step of its own: its `forward` and `backward`, as they are."""
+
+    def __init__(self, layer: Layer):
+        self.layer = layer
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        return self.layer.forward(x, training=training)
+
+    def backward(self, grad: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
+        grad_x = self.layer.backward(grad)
+        return grad_x if input_gradient else None
+
+
+def step_for(layer: Layer):
+    """The fast step that runs `layer` alone."""
+    kind = type(layer)
+    if kind is Conv2D:
+        return Conv2DStep(layer)
+    if kind is Dense:
+        return DenseStep(layer)
+    if (kind is Softmax and layer.axis == -1) or (kind is Activation and is_last_axis_softmax(layer.activation)):
+        return SoftmaxStep(layer)
+    return LayerStep(layer)
+
+
+def plan(layers: list) -> list[tuple[int, object]]:
+    """The steps of one pass through `layers`: `(index of the step's last layer, step)` in order."""
+    steps = []
+    index = 0
+    while index < len(layers):
+        if index + 1 < len(layers) and ConvMaxPool.fits(layers[index], layers[index + 1]):
+            steps.append((index + 1, ConvMaxPool(layers[index], layers[index + 1])))
+            index += 2
+        else:
+            steps.append((index, step_for(layers[index])))
+            index += 1
+    return steps
+
+
+def ends_in_softmax(step) -> bool:
+    """Whether `step` can start backward from its softmax's input (`backward_from_logits`)."""
+    return hasattr(step, "backward_from_logits") and (
+        not isinstance(step, DenseStep) or is_last_axis_softmax(step.layer.activation)
+    )
