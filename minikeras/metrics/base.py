@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from minikeras import config as _config
+from minikeras.utils.sample_weights import broadcast_sample_weight
 
 
 class Metric:
@@ -84,11 +85,7 @@ class Mean(Metric):
             self.total += float(values.sum()) * weight
             self.count += values.size * weight
             return
-        weights = np.asarray(sample_weight, dtype=np.float64)
-        if weights.ndim > values.ndim and weights.shape[-1] == 1:
-            weights = weights.reshape(weights.shape[:-1])
-        while weights.ndim < values.ndim:
-            weights = weights[..., None]
+        weights = broadcast_sample_weight(np.asarray(sample_weight, dtype=np.float64), values)
         weights = np.broadcast_to(weights, values.shape)
         self.total += float((values * weights).sum())
         self.count += float(weights.sum())
