@@ -50,10 +50,11 @@ def erfc(z: np.ndarray) -> np.ndarray:
     and `c` a Chebyshev series fitted to `math.erfc`; for `z < 0` as
     `2 - erfc(-z)`. The error is therefore relative also where erfc is tiny
     (large `z`), which keeps GELU exact far into the negative inputs. In
-    float64 it stays below 2e-13 up to `z = 26`, beyond which erfc underflows.
-    In float32 (a shorter series, computed in float32) it stays below 1e-5
-    while erfc is a normal float32 (`z` up to about 9), below 2e-6 for
-    `|z| < 5`; the rounding of `z^2` in float32 is most of it.
+    float64 it stays below 3e-13 up to `z = 26`, beyond which erfc underflows
+    (about 1e-14 for `|z| < 6`). In float32 (a shorter series, computed in
+    float32) it stays below 1e-5 while erfc is a normal float32 (`z` up to
+    about 9), below 3e-6 for `|z| < 5`; the rounding of `z^2` in float32 is
+    most of it.
 
     Args:
         z: array of any shape. float32 and float16 input is computed in float32,
