@@ -21,11 +21,11 @@ either direction (only `exponential` overflows, as it does in Keras).
 
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
+from minikeras.ops.special import erfc
 from minikeras.saving import registry
 
 
@@ -89,6 +89,12 @@ class ReLU(Activation):
         return grad * (y > 0)
 
 
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """`1 / (1 + exp(-x))` as `exp(min(x, 0)) / (1 + exp(-|x|))`, which never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
 class Sigmoid(Activation):
     """Logistic function `y = 1 / (1 + exp(-x))`; dy/dx = y (1 - y).
 
@@ -98,8 +104,7 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def __call__(self, x):
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1.0, e) / (1.0 + e)
+        return _stable_sigmoid(x)
 
     def gradient(self, grad, x, y):
         return grad * y * (1 - y)
@@ -125,8 +130,8 @@ class Softmax(Activation):
 
     Its Jacobian is `dy_i/dx_k = y_i (delta_ik - y_k)`, so the vector-Jacobian
     product is `dL/dx = y * (g - sum(g * y))` with `g = dL/dy`, summed over the
-    last axis. (The seed notebook returned `g` unchanged, which is right only
-    when cross-entropy's shortcut `y - t` has already been applied.)
+    last axis. (Returning `g` unchanged would be right only where
+    cross-entropy's shortcut `y - t` has already been applied.)
     """
 
     name = "softmax"
@@ -148,12 +153,6 @@ class Softmax(Activation):
 
     def get_config(self):
         return {"axis": self.axis}
-
-
-def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """`1 / (1 + exp(-x))` without overflow for large |x|."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 class ELU(Activation):
@@ -207,51 +206,6 @@ class SELU(Activation):
 
     def gradient(self, grad, x, y):
         return grad * np.where(y > 0, self.scale, y + self.scale * self.alpha)
-
-
-# erfc's Chebyshev series per precision: (largest z fitted, degree). Beyond the
-# largest z erfc underflows in that precision (float32: erfc(10) ~ 2e-45).
-_ERFC_SERIES = {"float64": (26.0, 24), "float32": (10.0, 10)}
-
-
-@functools.lru_cache(maxsize=None)
-def _erfc_series(precision: str) -> np.ndarray:
-    """Chebyshev coefficients of `log(erfc(z) / t) + z^2` as a function of `t = 2 / (2 + z)`.
-
-    numpy has no error function, and a Python loop over `math.erfc` would be slow
-    on a layer's output. The function of `t` above is smooth for z >= 0, so it is
-    interpolated once, on first use, at Chebyshev nodes from `math.erfc`. The
-    float64 series is accurate to about 1e-13 relative, the float32 one (fewer
-    terms, computed in float32) to about 1e-7.
-    """
-    z_max, degree = _ERFC_SERIES[precision]
-    t_min = 2.0 / (2.0 + z_max)
-
-    def target(u):
-        t = t_min + (np.asarray(u) + 1.0) * (1.0 - t_min) / 2.0
-        z = 2.0 / t - 2.0
-        return np.array([math.log(math.erfc(zi)) + zi * zi - math.log(ti) for zi, ti in zip(z, t)])
-
-    return np.polynomial.chebyshev.chebinterpolate(target, degree).astype(precision)
-
-
-def erfc(z: np.ndarray) -> np.ndarray:
-    """Complementary error function `1 - erf(z)`, elementwise.
-
-    Computed in float32 for float32 (and float16) input, else in float64; accurate
-    in relative terms also where erfc is tiny (large `z`), which is what keeps
-    GELU exact far into the negative inputs.
-    """
-    z = np.asarray(z)
-    precision = "float32" if z.dtype in (np.float32, np.float16) else "float64"
-    z = z.astype(precision, copy=False)
-    z_max = _ERFC_SERIES[precision][0]
-    magnitude = np.abs(z)
-    t = 2.0 / (2.0 + magnitude)
-    t_min = 2.0 / (2.0 + z_max)
-    u = (np.maximum(t, t_min) - t_min) * (2.0 / (1.0 - t_min)) - 1.0
-    tail = t * np.exp(np.polynomial.chebyshev.chebval(u, _erfc_series(precision)) - magnitude * magnitude)
-    return np.where(z >= 0, tail, 2.0 - tail)
 
 
 class GELU(Activation):

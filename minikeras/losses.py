@@ -22,6 +22,7 @@ from minikeras import activations
 from minikeras import config as _config
 from minikeras.ops.constants import index_vector
 from minikeras.saving import registry
+from minikeras.utils.sample_weights import broadcast_sample_weight
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -103,7 +104,7 @@ class Loss:
         values, grad = (compute or self.compute)(y_true, y_pred, with_gradient)
         weights = None
         if sample_weight is not None:
-            weights = _broadcast_weights(np.asarray(sample_weight, dtype=values.dtype), values)
+            weights = broadcast_sample_weight(np.asarray(sample_weight, dtype=values.dtype), values)
             values = values * weights
         if self.reduction in ("none", None):
             scale = 1.0
@@ -133,15 +134,6 @@ class Loss:
         return getattr(self, "axis", -1)
 
 
-def _broadcast_weights(weights: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Shape per-sample weights `(N,)` or `(N, 1)` to broadcast against `values`."""
-    if weights.ndim > values.ndim and weights.shape[-1] == 1:
-        weights = weights.reshape(weights.shape[:-1])
-    while weights.ndim < values.ndim:
-        weights = weights[..., None]
-    return weights
-
-
 def _match_rank(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Give `y_true` the rank of `y_pred` when they differ by a trailing axis of 1."""
     if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
@@ -153,11 +145,6 @@ def _match_rank(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
             f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}"
         )
     return y_true
-
-
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 class CategoricalCrossentropy(Loss):
@@ -224,7 +211,7 @@ class CategoricalCrossentropy(Loss):
 def categorical_crossentropy_with_gradient(y_true, y_pred, from_logits, with_gradient):
     """Per-sample categorical cross-entropy over the last axis and, if asked, its gradient."""
     if from_logits:
-        log_q = _log_softmax(y_pred)
+        log_q = activations.log_softmax(y_pred)
         values = -(y_true * log_q).sum(axis=-1)
         if not with_gradient:
             return values, None
@@ -283,9 +270,8 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
     Through the softmax's Jacobian the clipped cross-entropy's gradient (see
     `categorical_crossentropy_with_gradient`) collapses to `q * sum(t) - t`, with `q` the
     normalized probabilities, as long as no `q` that a label weighs is clipped (a clipped
-    `q` where `t = 0` enters neither the value nor the gradient): this is the classic
-    shortcut the seed notebook took, here taken only where it is exact. Raises
-    `_ClipActive` otherwise.
+    `q` where `t = 0` enters neither the value nor the gradient): the classic shortcut,
+    taken here only where it is exact. Raises `_ClipActive` otherwise.
     """
     q = probs / probs.sum(axis=-1, keepdims=True)
     _check_unclipped(q[y_true != 0])

@@ -11,7 +11,7 @@ import pytest
 
 from minikeras import metrics
 
-FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "fixtures"
 _spec = importlib.util.spec_from_file_location(
     "make_keras_golden_functions", FIXTURES / "make_keras_golden_functions.py"
 )

@@ -1,0 +1,199 @@
+"""Stateful metrics: `update_state` per batch, `result` per epoch, `reset_state`.
+
+A metric accumulates sums over the whole epoch, so its result is exact over
+all samples seen (not an average of per-batch averages, which would weight a
+short last batch wrongly).
+
+The metrics live in one module per family, all published here:
+
+* `base`: `Metric`, the weighted `Mean`, `MeanMetricWrapper` (a per-sample
+  function as a metric);
+* `accuracies`: exact, binary, categorical, sparse and top-k accuracies;
+* `confusion`: confusion counts, `Precision`, `Recall`;
+* `auc`: `AUC`;
+* `regression`: mean squared/absolute/percentage/logarithmic errors, their
+  root, cosine similarity, log-cosh;
+* `probabilistic`: cross-entropies, KL divergence, Poisson;
+* `hinge`: the hinge losses as metrics.
+
+`get` turns a name, a config or a function into a metric; `resolve` does the
+same once the shapes of labels and predictions are known, which "accuracy"
+needs (see `minikeras.metrics.accuracies.resolve_accuracy`); `serialize`
+writes Keras's config form.
+"""
+
+from __future__ import annotations
+
+from minikeras import losses
+from minikeras.metrics.accuracies import (
+    Accuracy,
+    BinaryAccuracy,
+    CategoricalAccuracy,
+    SparseCategoricalAccuracy,
+    SparseTopKCategoricalAccuracy,
+    TopKCategoricalAccuracy,
+    accuracy,
+    binary_accuracy,
+    categorical_accuracy,
+    resolve_accuracy,
+    sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
+)
+from minikeras.metrics.auc import AUC
+from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, registry_name
+from minikeras.metrics.confusion import Precision, Recall, confusion_counts
+from minikeras.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from minikeras.metrics.probabilistic import (
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    KLDivergence,
+    Poisson,
+    SparseCategoricalCrossentropy,
+)
+from minikeras.metrics.regression import (
+    CosineSimilarity,
+    LogCoshError,
+    MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredError,
+    MeanSquaredLogarithmicError,
+    RootMeanSquaredError,
+    _cosine_similarity,
+)
+from minikeras.saving import registry
+
+_FUNCTIONS = {
+    "binary_accuracy": binary_accuracy,
+    "categorical_accuracy": categorical_accuracy,
+    "sparse_categorical_accuracy": sparse_categorical_accuracy,
+    "top_k_categorical_accuracy": top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
+    **losses.LOSS_FUNCTIONS,
+    "cosine_similarity": _cosine_similarity,  # as a metric it is the similarity, not the loss's negative
+}
+_UP = {
+    "binary_accuracy",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "cosine_similarity",
+}
+
+ALL_METRICS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        Accuracy,
+        BinaryAccuracy,
+        CategoricalAccuracy,
+        SparseCategoricalAccuracy,
+        TopKCategoricalAccuracy,
+        SparseTopKCategoricalAccuracy,
+        Precision,
+        Recall,
+        AUC,
+        MeanSquaredError,
+        RootMeanSquaredError,
+        MeanAbsoluteError,
+        MeanAbsolutePercentageError,
+        MeanSquaredLogarithmicError,
+        CosineSimilarity,
+        LogCoshError,
+        Hinge,
+        SquaredHinge,
+        CategoricalHinge,
+        KLDivergence,
+        Poisson,
+        BinaryCrossentropy,
+        CategoricalCrossentropy,
+        SparseCategoricalCrossentropy,
+        Mean,
+    )
+}
+# Keras's snake-case names of stateful metrics with no per-sample function ("rmse" is minikeras's shorthand).
+_CLASS_NAMES: dict[str, type] = {
+    "precision": Precision,
+    "recall": Recall,
+    "auc": AUC,
+    "root_mean_squared_error": RootMeanSquaredError,
+    "rmse": RootMeanSquaredError,
+    "log_cosh_error": LogCoshError,
+}
+
+
+def get(identifier) -> Metric:
+    """Return a metric for a name, a config dict or a Metric instance.
+
+    A function name (`"categorical_accuracy"`, or a loss name such as `"mse"`)
+    becomes a mean over samples whose log key is exactly the name given; so do
+    Keras's names of the stateful metrics (`"precision"`, `"recall"`, `"auc"`,
+    `"root_mean_squared_error"` or `"rmse"`), which become those metrics.
+    "accuracy"/"acc" need the data's shapes: use `resolve`.
+    """
+    if isinstance(identifier, str) and identifier in _FUNCTIONS:
+        metric = MeanMetricWrapper(_FUNCTIONS[identifier], name=identifier)
+        metric.direction = "up" if identifier in _UP else "down"
+        return metric
+    if isinstance(identifier, str) and identifier.lower() in _CLASS_NAMES:
+        return _CLASS_NAMES[identifier.lower()](name=identifier)
+    if callable(identifier) and not isinstance(identifier, (Metric, type)):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
+    return registry.resolve(identifier, {**ALL_METRICS, **_FUNCTIONS}, "metric", Metric)
+
+
+def resolve(identifier, y_true_shape: tuple, y_pred_shape: tuple) -> Metric:
+    """Like `get`, choosing binary/categorical/sparse accuracy for "accuracy" or "acc"."""
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        return resolve_accuracy(identifier, y_true_shape, y_pred_shape)
+    return get(identifier)
+
+
+def serialize(metric) -> dict | str:
+    """Return Keras's config form of `metric` (a plain name for function metrics)."""
+    if type(metric) is MeanMetricWrapper:
+        return metric.name
+    return registry.serialize(metric, "keras.metrics")
+
+
+__all__ = [
+    "ALL_METRICS",
+    "AUC",
+    "Accuracy",
+    "BinaryAccuracy",
+    "BinaryCrossentropy",
+    "CategoricalAccuracy",
+    "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
+    "Mean",
+    "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanMetricWrapper",
+    "MeanSquaredError",
+    "MeanSquaredLogarithmicError",
+    "Metric",
+    "Poisson",
+    "Precision",
+    "Recall",
+    "RootMeanSquaredError",
+    "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy",
+    "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
+    "TopKCategoricalAccuracy",
+    "accuracy",
+    "binary_accuracy",
+    "categorical_accuracy",
+    "confusion_counts",
+    "get",
+    "registry_name",
+    "resolve",
+    "serialize",
+    "sparse_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
+]

@@ -1,0 +1,42 @@
+"""The running weighted Mean that every mean metric (and the loss tracker) accumulates in."""
+
+import numpy as np
+import pytest
+
+from minikeras import metrics
+
+
+def test_mean_unweighted_and_weighted():
+    mean = metrics.Mean()
+    mean.update_state([1.0, 2.0, 3.0])
+    mean.update_state([10.0])
+    assert mean.result() == pytest.approx(16.0 / 4)
+
+    weighted = metrics.Mean()
+    weighted.update_state([1.0, 2.0], sample_weight=[1.0, 3.0])
+    weighted.update_state([100.0], sample_weight=[0.0])  # zero weight: no effect
+    weighted.update_state([[4.0], [5.0]], sample_weight=[[2.0], [2.0]])
+    assert weighted.result() == pytest.approx((1 + 6 + 8 + 10) / (1 + 3 + 2 + 2))
+
+
+@pytest.mark.parametrize("weight", [3, 0.5, np.float32(2.0)])
+def test_mean_with_one_weight_for_all_equals_that_weight_on_every_value(weight):
+    rng = np.random.default_rng(5)
+    scalar, spelled_out = metrics.Mean(), metrics.Mean()
+    for size in (4, 7, 1):
+        values = rng.normal(size=size)
+        scalar.update_state(values, sample_weight=weight)
+        spelled_out.update_state(values, sample_weight=np.full(size, float(weight)))
+    assert scalar.result() == pytest.approx(spelled_out.result(), rel=1e-12)
+    assert scalar.count == pytest.approx(spelled_out.count)
+
+
+def test_mean_of_plain_numbers_equals_the_mean_of_arrays():
+    """The loss tracker's scalar path (a Python float, the batch size as weight) keeps the same
+    running mean as the array path."""
+    scalar, array = metrics.Mean(), metrics.Mean()
+    for value, weight in [(0.5, 32), (1.25, 32), (2.0, 7), (0.1, None)]:
+        scalar.update_state(value, sample_weight=weight)
+        array.update_state(np.array([value]), sample_weight=None if weight is None else np.array([weight]))
+    assert scalar.result() == pytest.approx(array.result(), rel=1e-15)
+    assert scalar.count == array.count == 72.0
