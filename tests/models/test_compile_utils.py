@@ -13,7 +13,9 @@ from minikeras.models import compile_utils
 def classifier(metrics=("accuracy",), weighted_metrics=None):
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="softmax")])
-    model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=list(metrics), weighted_metrics=weighted_metrics)
+    model.compile(
+        optimizer="sgd", loss="categorical_crossentropy", metrics=list(metrics), weighted_metrics=weighted_metrics
+    )
     return model
 
 
@@ -59,7 +61,11 @@ def test_metric_specs_are_listed_and_checked_at_once():
 
 @pytest.mark.parametrize(
     "y_true_shape, y_pred_shape, expected",
-    [((6,), (6, 3), metrics.SparseCategoricalAccuracy), ((6, 3), (6, 3), metrics.CategoricalAccuracy), ((6,), (6, 1), metrics.BinaryAccuracy)],
+    [
+        ((6,), (6, 3), metrics.SparseCategoricalAccuracy),
+        ((6, 3), (6, 3), metrics.CategoricalAccuracy),
+        ((6,), (6, 1), metrics.BinaryAccuracy),
+    ],
 )
 def test_accuracy_waits_for_the_shapes_of_the_first_batch(y_true_shape, y_pred_shape, expected):
     compiled = compile_utils.CompiledMetrics(["accuracy"], ["acc"])
@@ -124,10 +130,13 @@ def test_sparse_label_refusals_name_the_targets(labels, message):
 
 
 def test_a_sparse_loss_called_directly_applies_the_same_rule():
-    with pytest.raises(ValueError, match=re.escape("[0, 3) for predictions with 3 classes. Received y_true from 0 to 3.")):
-        SPARSE(np.array([0, 3]), np.full((2, 3), 1 / 3))
-    with pytest.raises(ValueError, match=re.escape("to go with y_pred of shape (2, 3). Received y_true of shape (2, 3).")):
-        SPARSE(np.zeros((2, 3)), np.full((2, 3), 1 / 3))
+    probs = np.full((2, 3), 1 / 3)
+    message = "[0, 3) for predictions with 3 classes. Received y_true from 0 to 3."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SPARSE(np.array([0, 3]), probs)
+    message = "to go with y_pred of shape (2, 3). Received y_true of shape (2, 3)."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SPARSE(np.zeros((2, 3)), probs)
 
 
 def test_one_hot_targets_of_the_wrong_width_name_both_shapes():
@@ -147,7 +156,10 @@ def test_integer_labels_for_a_categorical_loss_get_a_hint():
     assert "One-hot" not in str(refused.value)
 
 
-@pytest.mark.parametrize("target_shape, output_shape", [((5,), (None, 1)), ((5, 1), (None,)), ((5, 3, 1), (None, 3)), ((5, 2, 3), (None, 2, 3))])
+@pytest.mark.parametrize(
+    "target_shape, output_shape",
+    [((5,), (None, 1)), ((5, 1), (None,)), ((5, 3, 1), (None, 3)), ((5, 2, 3), (None, 2, 3))],
+)
 def test_targets_may_differ_from_the_output_by_a_trailing_axis_of_one(target_shape, output_shape):
     for loss in (losses.BinaryCrossentropy(), losses.MeanAbsoluteError()):
         compile_utils.check_targets(loss, np.zeros(target_shape), output_shape)
@@ -156,9 +168,11 @@ def test_targets_may_differ_from_the_output_by_a_trailing_axis_of_one(target_sha
 def test_a_loss_called_directly_applies_the_same_shape_rule():
     mse = losses.MeanSquaredError()
     assert mse(np.zeros((4, 3, 1)), np.ones((4, 3))) == pytest.approx(1.0)  # accepted, as check_targets accepts it
-    with pytest.raises(ValueError, match=re.escape("y_true has shape (4, 2), but y_pred has shape (4, 3); each target must have shape (3,).")):
+    message = "y_true has shape (4, 2), but y_pred has shape (4, 3); each target must have shape (3,)."
+    with pytest.raises(ValueError, match=re.escape(message)):
         mse(np.zeros((4, 2)), np.ones((4, 3)))
-    with pytest.raises(ValueError, match=re.escape("but y_pred has shape (5, 3); both must have the same number of samples.")):
+    message = "y_true has shape (4, 3), but y_pred has shape (5, 3); both must have the same number of samples."
+    with pytest.raises(ValueError, match=re.escape(message)):
         mse(np.zeros((4, 3)), np.ones((5, 3)))
 
 
@@ -174,7 +188,7 @@ def test_prepare_targets_checks_the_targets_and_weights():
         prepare(y=None)
     with pytest.raises(TypeError, match="y must be numeric"):
         prepare(y=np.array([["a"] * 3] * 4))
-    with pytest.raises(ValueError, match=re.escape("sample_weight must have shape (samples,). Received shape (4, 2).")):
+    with pytest.raises(ValueError, match=re.escape("must have shape (samples,). Received shape (4, 2).")):
         prepare(sample_weight=np.ones((4, 2)))
     with pytest.raises(ValueError, match=re.escape("sample_weight must have shape (samples,). Received shape ().")):
         prepare(sample_weight=1.0)
