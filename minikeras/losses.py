@@ -135,16 +135,57 @@ class Loss:
 
 
 def _match_rank(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Give `y_true` the rank of `y_pred` when they differ by a trailing axis of 1."""
-    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
-        y_true = y_true[..., None]
-    elif y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        y_true = y_true[..., 0]
-    if y_true.shape != y_pred.shape:
-        raise ValueError(
-            f"y_true and y_pred must have the same shape. Received: y_true {y_true.shape}, y_pred {y_pred.shape}"
-        )
-    return y_true
+    """Give `y_true` the rank of `y_pred` when they differ by a trailing axis of 1 (see `check_target_shape`)."""
+    shape = check_target_shape(y_true.shape, y_pred.shape)
+    return y_true if shape == y_true.shape else y_true.reshape(shape)
+
+
+def check_target_shape(target_shape, prediction_shape, what="y_true", predictions="y_pred", loss=None) -> tuple:
+    """Check that targets can go with predictions one to one, as every loss but the sparse ones needs.
+
+    The two may differ by one trailing axis of 1 (targets `(samples,)` for
+    predictions `(samples, 1)`, or the other way round); past that they must be
+    equal. A `None` in `prediction_shape` (the batch axis of a model's output
+    before any data) matches any size.
+
+    Args:
+        target_shape: shape of the targets.
+        prediction_shape: shape of the predictions, or of the model's output.
+        what: the targets' name in the error (`"y_true"`, `"y"`, `"y_val"`).
+        predictions: the predictions' name in the error.
+        loss: the loss the targets are for; names it in the error, and hints at
+            one-hot encoding for integer labels given to `CategoricalCrossentropy`.
+
+    Returns:
+        The shape the targets take to match the predictions.
+
+    Raises:
+        ValueError: naming both shapes.
+    """
+    target_shape, prediction_shape = tuple(target_shape), tuple(prediction_shape)
+    shape = target_shape
+    if len(target_shape) == len(prediction_shape) - 1 and prediction_shape[-1] == 1:
+        shape = (*target_shape, 1)
+    elif len(target_shape) == len(prediction_shape) + 1 and target_shape[-1] == 1:
+        shape = target_shape[:-1]
+    if shape == prediction_shape or _fits(shape, prediction_shape):
+        return shape
+    prefix = f"{type(loss).__name__}: " if loss is not None else ""
+    if _fits(shape[1:], prediction_shape[1:]):
+        need = "both must have the same number of samples"
+    else:
+        need = f"each target must have shape {prediction_shape[1:]}"
+    hint = ""
+    if isinstance(loss, CategoricalCrossentropy) and len(target_shape) == 1:
+        hint = " One-hot encode the labels (minikeras.utils.to_categorical) or use sparse_categorical_crossentropy."
+    raise ValueError(
+        f"{prefix}{what} has shape {target_shape}, but {predictions} has shape {prediction_shape}; {need}.{hint}"
+    )
+
+
+def _fits(shape: tuple, expected: tuple) -> bool:
+    """Whether `shape` is `expected`, a `None` in `expected` standing for any size."""
+    return len(shape) == len(expected) and all(e is None or e == s for s, e in zip(shape, expected))
 
 
 class CategoricalCrossentropy(Loss):
@@ -257,7 +298,7 @@ class SparseCategoricalCrossentropy(Loss):
         return not self.from_logits
 
     def _compute_from_softmax(self, y_true, probs, with_gradient):
-        return sparse_softmax_shortcut(checked_sparse_labels(y_true, probs), probs, with_gradient)
+        return sparse_softmax_shortcut(checked_sparse_labels(y_true, probs.shape), probs, with_gradient)
 
 
 class _ClipActive(Exception):
@@ -271,7 +312,7 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
     `categorical_crossentropy_with_gradient`) collapses to `q * sum(t) - t`, with `q` the
     normalized probabilities, as long as no `q` that a label weighs is clipped (a clipped
     `q` where `t = 0` enters neither the value nor the gradient): the classic shortcut,
-    taken here only where it is exact. Raises `_ClipActive` otherwise.
+    taken only where it is exact. Raises `_ClipActive` otherwise.
     """
     q = probs / probs.sum(axis=-1, keepdims=True)
     _check_unclipped(q[y_true != 0])
@@ -307,32 +348,49 @@ def _check_unclipped(q: np.ndarray) -> None:
 
 def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """One-hot rows for integer labels, checked against the number of classes in `y_pred`."""
-    labels = checked_sparse_labels(y_true, y_pred)
+    labels = checked_sparse_labels(y_true, y_pred.shape)
     one_hot = np.zeros(y_pred.shape, dtype=y_pred.dtype)
     np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
     return one_hot
 
 
-def checked_sparse_labels(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-    """Integer labels shaped `y_pred.shape[:-1]`, checked to be whole numbers in `[0, classes)`."""
+def checked_sparse_labels(y_true, prediction_shape, what="y_true", predictions="y_pred") -> np.ndarray:
+    """Integer labels shaped `prediction_shape[:-1]`, checked to be whole numbers in `[0, classes)`.
+
+    Args:
+        y_true: labels `(samples,)` or `(samples, 1)` (more axes for
+            predictions with more axes), integer or whole floats.
+        prediction_shape: shape of the predictions, or of the model's output: a
+            `None` (the batch axis before any data) matches any size, and a
+            `None` class count skips the range check.
+        what: the labels' name in the errors (`"y_true"`, `"y"`, `"y_val"`).
+        predictions: the predictions' name in the errors.
+
+    Returns:
+        The labels as int64, shaped `prediction_shape[:-1]`.
+
+    Raises:
+        ValueError: for a shape, a value that is not an integer, or a class out of range.
+    """
     labels = np.asarray(y_true)
-    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
+    prediction_shape = tuple(prediction_shape)
+    if labels.ndim == len(prediction_shape) and labels.shape[-1] == 1:
         labels = labels[..., 0]
-    if labels.shape != y_pred.shape[:-1]:
+    if labels.shape != prediction_shape[:-1] and not _fits(labels.shape, prediction_shape[:-1]):
         raise ValueError(
-            "Sparse categorical labels must have shape (batch,) or (batch, 1) matching the predictions "
-            f"{y_pred.shape}. Received labels of shape {np.shape(y_true)}."
+            f"Sparse categorical labels must have shape (samples,) or (samples, 1) to go with {predictions} of shape "
+            f"{prediction_shape}. Received {what} of shape {np.shape(y_true)}."
         )
-    classes = y_pred.shape[-1]
+    classes = prediction_shape[-1]
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
-            raise ValueError("Sparse categorical labels must be integers. Received non-integer values.")
+            raise ValueError(f"Sparse categorical labels must be integers; {what} holds non-integer values.")
     labels = labels.astype(np.int64, copy=False)
     # One reduction for both ends: seen as unsigned, a negative label is a huge number.
-    if labels.size and np.maximum.reduce(labels.view(np.uint64), axis=None) >= classes:
+    if classes is not None and labels.size and np.maximum.reduce(labels.view(np.uint64), axis=None) >= classes:
         raise ValueError(
             f"Sparse categorical labels must be in [0, {classes}) for predictions with {classes} classes. "
-            f"Received labels from {labels.min()} to {labels.max()}."
+            f"Received {what} from {labels.min()} to {labels.max()}."
         )
     return labels
 

@@ -3,7 +3,9 @@
 `Trainer` is a mixin: the model class supplies the layer arithmetic
 (`_forward`, `_backward`, `_param_grad_pairs`, `_prepare_input`) and this
 module supplies batching, the loss and metrics, the optimizer step, logs and
-callbacks. One training step is:
+callbacks. What `compile()` resolves and the checks of targets are in
+`compile_utils`; the Ctrl-C handling of `fit` is in `interrupt`. One training
+step is:
 
     y_pred = forward(x, training=True)
     loss, dL/dy_pred = loss.value_and_gradient(y, y_pred, sample_weight)
@@ -13,23 +15,17 @@ callbacks. One training step is:
 
 from __future__ import annotations
 
-import contextlib
-import signal
 import threading
 
 import numpy as np
 
 from minikeras import config
-from minikeras import losses as losses_module
 from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
 from minikeras.fast import work_buffers
+from minikeras.models import compile_utils, data_adapters, interrupt, parallel
 from minikeras.models import data as data_utils
-from minikeras.models import data_adapters, parallel
-
-# Keras compile() arguments that change nothing here (no graph, no device placement).
-_COMPILE_NO_OPS = ("run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss")
 
 
 class Trainer:
@@ -43,10 +39,7 @@ class Trainer:
         self.history = None
         self._loss_fn = None
         self._loss_weight = 1.0
-        self._metric_specs: list = []
-        self._weighted_metric_specs: list = []
-        self._metrics: list | None = None
-        self._weighted_metrics: list = []
+        self._compiled_metrics = compile_utils.CompiledMetrics()
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fit_lock = threading.Lock()
         # Set by a callback in on_train_begin to start fit at a later epoch (BackupAndRestore).
@@ -69,35 +62,32 @@ class Trainer:
             **kwargs: Keras's `run_eagerly`, `steps_per_execution`,
                 `jit_compile`, `auto_scale_loss` are accepted and have no effect.
         """
-        unknown = set(kwargs) - set(_COMPILE_NO_OPS)
-        if unknown:
-            raise TypeError(f"Unrecognized keyword arguments passed to compile(): {sorted(unknown)}")
-        if loss is None:
-            raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None")
-        loss_fn = losses_module.get(loss)
+        compile_utils.check_compile_kwargs(kwargs)
+        loss_fn = compile_utils.resolve_loss(loss)
         optimizer_obj = optimizers_module.get(optimizer)
-        if isinstance(loss_weights, (list, tuple)):
-            if len(loss_weights) != 1:
-                raise ValueError(f"loss_weights for a single-output model must have one entry. Received: {loss_weights}")
-            loss_weights = loss_weights[0]
-        metric_specs = _as_list(metrics, "metrics")
-        weighted_specs = _as_list(weighted_metrics, "weighted_metrics")
-        for spec in metric_specs + weighted_specs:  # fail now on unknown names, not at the first batch
-            if not (isinstance(spec, str) and spec.lower() in ("accuracy", "acc")):
-                metrics_module.get(spec)
+        loss_weight = compile_utils.resolve_loss_weight(loss_weights)
+        compiled_metrics = compile_utils.CompiledMetrics(metrics, weighted_metrics)
         self.optimizer = optimizer_obj
         self.loss = loss
         self._loss_fn = loss_fn
-        self._loss_weight = 1.0 if loss_weights is None else float(loss_weights)
-        self._metric_specs = metric_specs
-        self._weighted_metric_specs = weighted_specs
-        self._metrics = None
+        self._loss_weight = loss_weight
+        self._compiled_metrics = compiled_metrics
         self.compiled = True
+
+    @property
+    def _metric_specs(self) -> list:
+        """The `metrics` given to `compile()`, as saved with the model."""
+        return self._compiled_metrics.specs
+
+    @property
+    def _weighted_metric_specs(self) -> list:
+        """The `weighted_metrics` given to `compile()`, as saved with the model."""
+        return self._compiled_metrics.weighted_specs
 
     @property
     def metrics(self) -> list:
         """The loss tracker followed by the compiled metrics (once resolved from data)."""
-        return [self._loss_tracker, *(self._metrics or []), *self._weighted_metrics]
+        return [self._loss_tracker, *self._compiled_metrics.metrics]
 
     @property
     def metrics_names(self) -> list[str]:
@@ -115,24 +105,9 @@ class Trainer:
                 "Example: model.compile(optimizer='sgd', loss='categorical_crossentropy')"
             )
 
-    def _ensure_metrics(self, y_true: np.ndarray, y_pred: np.ndarray):
-        """Resolve "accuracy" and friends once the shapes of labels and predictions are known."""
-        if self._metrics is None:
-            self._metrics = [metrics_module.resolve(s, y_true.shape, y_pred.shape) for s in self._metric_specs]
-            weighted = [metrics_module.resolve(s, y_true.shape, y_pred.shape) for s in self._weighted_metric_specs]
-            names = {m.name for m in self._metrics}
-            for metric in weighted:  # Keras prefixes a weighted twin of a plain metric with "weighted_"
-                if metric.name in names:
-                    metric.name = "weighted_" + metric.name
-            self._weighted_metrics = weighted
-
     def _update_metrics(self, y_true, y_pred, sample_weight, loss_value, batch_size):
-        self._ensure_metrics(y_true, y_pred)
         self._loss_tracker.update_state(loss_value, sample_weight=batch_size)
-        for metric in self._metrics:
-            metric.update_state(y_true, y_pred)
-        for metric in self._weighted_metrics:
-            metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        self._compiled_metrics.update_state(y_true, y_pred, sample_weight)
 
     def _logs(self) -> dict:
         return {metric.name: float(metric.result()) for metric in self.metrics}
@@ -195,22 +170,11 @@ class Trainer:
     def _prepare_xy(self, x, y, sample_weight=None, class_weight=None, what="x"):
         """Check one (x, y, sample_weight) triple fully, before anything changes; build the model from x if needed."""
         x = self._prepare_input(x, cast=False)
-        if y is None:
-            raise ValueError("y is required: the targets of x. Received: y=None")
-        y = data_utils.as_target_array(y)
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
-            if sample_weight.ndim == 0 or (sample_weight.ndim > 1 and sample_weight.shape[1:] != (1,)):
-                raise ValueError(f"sample_weight must have shape (samples,). Received shape {sample_weight.shape}.")
-        data_utils.check_same_length(**{what: x, what.replace("x", "y"): y, "sample_weight": sample_weight})
+        output_shape = self.compute_output_shape((None, *x.shape[1:]))
+        y, sample_weight = compile_utils.prepare_targets(
+            x, y, sample_weight, class_weight, self._loss_fn, output_shape, what
+        )
         data_utils.check_finite(x, what)
-        data_utils.check_finite(y, what.replace("x", "y"))
-        if sample_weight is not None:
-            data_utils.check_finite(sample_weight, "sample_weight")
-        check_targets(self._loss_fn, y, self.compute_output_shape((None, *x.shape[1:])), what.replace("x", "y"))
-        if class_weight is not None:
-            weights = data_utils.class_weights_to_sample_weights(y, class_weight)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
         return x, y, sample_weight
 
     def _batch(self, x: np.ndarray, rows) -> np.ndarray:
@@ -341,7 +305,7 @@ class Trainer:
         epoch_logs: dict = {}
         callback_list.on_train_begin()
         try:
-            with _deferred_keyboard_interrupt() as interrupted:
+            with interrupt.deferred_keyboard_interrupt() as interrupted:
                 if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
                     initial_epoch = self._initial_epoch
                 optimizer_ready = False  # a model fed by a generator is built by its first batch
@@ -553,78 +517,6 @@ def _should_validate(epoch: int, validation_freq) -> bool:
 def _flatten_logs(logs: dict):
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
-
-
-def _as_list(value, name: str) -> list:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    if isinstance(value, dict):
-        raise ValueError(f"{name} as a dict is for multi-output models; give a list for a Sequential model.")
-    return [value]
-
-
-def check_targets(loss, y: np.ndarray, output_shape: tuple, what: str = "y") -> None:
-    """Refuse targets that cannot go with the model's output under `loss`, naming both shapes."""
-    from minikeras import losses
-
-    if loss is None:
-        return
-    name = type(loss).__name__
-    if isinstance(loss, losses.SparseCategoricalCrossentropy):
-        classes = output_shape[-1]
-        labels = y[..., 0] if y.ndim == len(output_shape) and y.shape[-1] == 1 else y
-        if labels.shape[1:] != tuple(output_shape[1:-1]):
-            raise ValueError(
-                f"{name} expects integer labels of shape (samples,) or (samples, 1) for outputs of shape {output_shape}. "
-                f"Received {what} of shape {y.shape}."
-            )
-        if labels.size and (labels.dtype.kind == "f" and not np.array_equal(labels, np.round(labels))):
-            raise ValueError(f"{name} expects integer class labels; {what} holds non-integer values.")
-        if labels.size and classes is not None and (labels.min() < 0 or labels.max() >= classes):
-            raise ValueError(
-                f"{name}: labels must be in [0, {classes}) for a model with {classes} outputs. "
-                f"Received {what} from {labels.min():g} to {labels.max():g}."
-            )
-        return
-    if isinstance(loss, (losses.CategoricalCrossentropy, losses.BinaryCrossentropy, losses.MeanSquaredError, losses.MeanAbsoluteError)):
-        target_shape = tuple(y.shape[1:])
-        expected = tuple(output_shape[1:])
-        if target_shape == expected or (expected[-1:] == (1,) and target_shape == expected[:-1]):
-            return
-        hint = " One-hot encode the labels (minikeras.utils.to_categorical) or use sparse_categorical_crossentropy." if isinstance(loss, losses.CategoricalCrossentropy) and y.ndim == 1 else ""
-        raise ValueError(
-            f"{name}: {what} has shape {y.shape}, but the model's output has shape {output_shape}; "
-            f"each target must have shape {expected}.{hint}"
-        )
-
-
-@contextlib.contextmanager
-def _deferred_keyboard_interrupt():
-    """Within the block, a first Ctrl-C only sets the yielded event (the loop stops at the next
-    step boundary); a second one interrupts at once. Outside the main thread, signals cannot be
-    caught and the event simply stays unset."""
-    interrupted = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield interrupted
-        return
-    previous = signal.getsignal(signal.SIGINT)
-
-    if previous is signal.SIG_IGN:  # the program ignores Ctrl-C: leave it so
-        yield interrupted
-        return
-
-    def handler(signum, frame):
-        if interrupted.is_set():
-            raise KeyboardInterrupt
-        interrupted.set()
-
-    signal.signal(signal.SIGINT, handler)
-    try:
-        yield interrupted
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _refuse_with_batches(x, **arguments) -> None:

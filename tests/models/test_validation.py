@@ -1,7 +1,5 @@
 """Refused calls: each names the problem and leaves the model exactly as it was."""
 
-import signal
-import threading
 import tracemalloc
 
 import numpy as np
@@ -149,56 +147,6 @@ def test_an_exception_from_a_callback_runs_on_train_end_and_keeps_the_last_finis
         np.testing.assert_array_equal(a, b)
     model.fit(X, Y, epochs=1, verbose=0)  # ready to fit again
     assert model.optimizer.iterations == 4
-
-
-def test_ctrl_c_finishes_the_current_step_then_stops_after_on_train_end():
-    events = []
-
-    class Interrupt(callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 1:
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # Ctrl-C, mid-step 1
-                events.append("signalled")
-
-        def on_train_end(self, logs=None):
-            events.append("on_train_end")
-
-    model = classifier()
-    # As in an interactive program. A shell starts background jobs with SIGINT ignored, and fit
-    # then leaves Ctrl-C ignored (test_an_ignored_ctrl_c_stays_ignored): a CI job run that way
-    # would otherwise never see the signal.
-    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            model.fit(X, Y, batch_size=2, epochs=3, verbose=0, callbacks=[Interrupt()])
-        assert events == ["signalled", "on_train_end"]
-        assert model.optimizer.iterations == 2  # step 1 completed whole; nothing after it
-        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-        model.fit(X, Y, batch_size=12, epochs=1, verbose=0)
-        assert model.optimizer.iterations == 3
-    finally:
-        signal.signal(signal.SIGINT, outer)
-
-
-def test_an_ignored_ctrl_c_stays_ignored():
-    """A program that ignores SIGINT (a background job, nohup'd work) keeps ignoring it during fit."""
-    seen = []
-
-    class Interrupt(callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            if batch == 1:
-                signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
-                seen.append(signal.getsignal(signal.SIGINT))
-
-    outer = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        model = classifier()
-        model.fit(X, Y, batch_size=2, epochs=1, verbose=0, callbacks=[Interrupt()])
-        assert model.optimizer.iterations == len(X) // 2  # every step ran
-        assert seen == [signal.SIG_IGN]
-        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, outer)
 
 
 def test_runs_with_the_same_seed_are_bitwise_identical():
