@@ -1,12 +1,12 @@
 """The "numpy floor": the benchmark workloads written as plain numpy, with no framework around them.
 
-BENCHMARKS.md quotes a 60-line numpy training step of the seed CNN as the measure of what the
-layout of the work alone can reach on a machine: im2col and one float32 matrix product per
-convolution, 2x2 pooling as the maximum of strided slices, bias gradients as a product with a
-ones vector, no input gradient for the first layer, softmax and cross-entropy fused. This file is
-that step (and its MLP and inference twins), so that `benchmarks/run.py --systems numpy-floor`
-measures it in the same run as minikeras and its peers: minikeras / numpy-floor is what the
-framework around the arithmetic costs, numpy-floor / torch is what numpy itself can reach here.
+A training step of the lines CNN in about 60 lines of numpy measures what the layout of the work
+alone can reach on a machine: im2col and one float32 matrix product per convolution, 2x2 pooling
+as the maximum of strided slices, bias gradients as a product with a ones vector, no input
+gradient for the first layer, softmax and cross-entropy fused. This file is that step (and its
+MLP and inference twins), so that `benchmarks/run.py --systems numpy-floor` measures it in the
+same run as minikeras and its peers: minikeras / numpy-floor is what the framework around the
+arithmetic costs, numpy-floor / torch is what numpy itself can reach here (benchmarks/README.md).
 
 It has no callbacks, metrics objects, checks or progress bar; it does count accuracy, as the
 timed `fit` of the others does.
@@ -26,7 +26,7 @@ def _glorot(rng, shape, fan_in, fan_out):
 
 
 def cnn_params(rng):
-    """Seed CNN weights: conv kernels as (kh * kw * in, out) matrices."""
+    """Lines CNN weights: conv kernels as (kh * kw * in, out) matrices."""
     return {
         "w1": _glorot(rng, (9, 8), 9, 72), "b1": np.zeros(8, F32),
         "w2": _glorot(rng, (72, 16), 72, 144), "b2": np.zeros(16, F32),
@@ -104,7 +104,7 @@ def _cnn_forward(p, x, keep=False):
 
 
 def cnn_train_step(p, velocity, x, y, learning_rate=0.01, momentum=0.9):
-    """One SGD-with-momentum step of the seed CNN on a batch; returns the number of correct predictions."""
+    """One SGD-with-momentum step of the lines CNN on a batch; returns the number of correct predictions."""
     n = len(x)
     probs, (cols1, z1, a1, rw1, cw1, cols2, z2, a2, rw2, cw2, flat, z3) = _cnn_forward(p, x, keep=True)
     correct = int((probs.argmax(axis=1) == y).sum())

@@ -10,7 +10,8 @@ systems so that a noisy moment on a shared machine hits all of them alike. The t
 median of the repeats and each ratio minikeras / peer (above 1: minikeras is faster; for import
 time and memory, above 1 means minikeras takes less), with, in brackets, the lowest and highest
 ratio within one repeat: how far the machine's noise moves it. A peer that is not installed is
-reported as such and skipped. `pip install ".[bench]"` installs the peers.
+reported as such and skipped. `pip install ".[bench]"` installs the peers; benchmarks/README.md
+describes the workloads and how to read the table.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def available(system: str) -> bool:
 
 
 def cold_start(system: str, model_file: str) -> dict:
-    """Whole-process seconds (and peak MB) to import, load the seed CNN from its file and predict one sample."""
+    """Whole-process seconds (and peak MB) to import, load the lines CNN from its file and predict one sample."""
     import time
 
     code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(

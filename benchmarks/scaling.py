@@ -2,7 +2,7 @@
 
     python benchmarks/scaling.py [--json scaling.json] [--png scaling.png]
 
-For the seed CNN it measures training and prediction samples/s at batch sizes 1 to 512 (28x28
+For the lines CNN (benchmarks/README.md) it measures training and prediction samples/s at batch sizes 1 to 512 (28x28
 images) and at image sizes 28 to 112 (batch 32), and splits one training step into the forward
 and backward time of its steps (layers, or a convolution and its pooling run as one), to say where
 the time goes.
@@ -15,7 +15,7 @@ import json
 import time
 
 import numpy as np
-import workloads  # this folder's: the seed CNN, as the benchmark runs it
+import workloads  # this folder's: the lines CNN, as the benchmark runs it
 
 import minikeras
 from minikeras.layers import fused
@@ -139,7 +139,7 @@ def main(argv=None):
         right.set_ylabel("samples/s")
         right.legend()
         right.grid(alpha=0.3)
-        fig.suptitle("minikeras, the seed CNN, 2 cores")
+        fig.suptitle("minikeras, the lines CNN, 2 cores")
         fig.tight_layout()
         fig.savefig(args.png, dpi=100)
 

@@ -6,7 +6,7 @@ and each Keras backend gets the one it was asked for.
 
 Systems: minikeras, torch (a plain PyTorch training loop), keras-jax, keras-tensorflow, keras-torch,
 numpy-floor (the same arithmetic as plain numpy with no framework: `numpy_floor.py`).
-Workloads (see ../shared/BENCHMARKS.md): cnn-train, mlp-train, cnn-predict, import, predict-latency,
+Workloads (benchmarks/README.md describes each): cnn-train, mlp-train, cnn-predict, import, predict-latency,
 threads-1/2/4/8 (cold-start is measured by the runner, as a whole process).
 """
 
@@ -88,7 +88,7 @@ def run_keras_style(keras, workload: str) -> float:
 
 # ----------------------------------------------------------------------------------- plain PyTorch
 def torch_seed_cnn(nn):
-    """The seed CNN in PyTorch (NCHW), layer for layer the Keras-style one, softmax left to the caller."""
+    """The lines CNN in PyTorch (NCHW), layer for layer the Keras-style one, softmax left to the caller."""
     return nn.Sequential(
         nn.Conv2d(1, 8, 3, padding=1),
         nn.ReLU(),
@@ -147,7 +147,7 @@ def run_torch(workload: str) -> float:
 
 
 def seed_cnn_file(keras, directory: str) -> str:
-    """Save the (untrained) seed CNN with `keras` and return the path of the `.keras` file."""
+    """Save the (untrained) lines CNN with `keras` and return the path of the `.keras` file."""
     cnn, _ = keras_models(keras)
     model = cnn()
     path = os.path.join(directory, f"seed_cnn_{keras.__name__}.keras")
@@ -167,7 +167,7 @@ def median_latency_ms(call, repeats: int = 300) -> float:
 
 
 def run_latency(system: str) -> float:
-    """Median milliseconds of a one-sample prediction of the seed CNN (loaded from a file for the Keras APIs)."""
+    """Median milliseconds of a one-sample prediction of the lines CNN (loaded from a file for the Keras APIs)."""
     import tempfile
 
     x = data("cnn-predict")[0][:1]
