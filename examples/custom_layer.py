@@ -25,11 +25,11 @@ class ScaledSoftsign(layers.Layer):
         s = x * self.gamma + self.beta
         y = s / (1 + np.abs(s))
         if training:  # keep what backward needs, only when training
-            self._cache = {"x": x, "s": s}
+            self.save_for_backward({"x": x, "s": s})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         grad_s = grad / (1 + np.abs(cache["s"])) ** 2  # d softsign / ds = 1 / (1 + |s|)^2
         rows = grad_s.reshape(-1, grad_s.shape[-1])
         self.grads["gamma"] = (rows * cache["x"].reshape(rows.shape)).sum(axis=0)

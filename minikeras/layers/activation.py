@@ -52,11 +52,11 @@ class ReLU(Layer):
             if self.max_value is not None:
                 y = np.minimum(y, self.max_value).astype(x.dtype, copy=False)
         if training:
-            self._cache = {"x": x, "plain": plain}
+            self.save_for_backward({"x": x, "plain": plain})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         x = cache["x"]
         if cache["plain"]:
             return grad * (x > 0)
@@ -93,11 +93,11 @@ class Softmax(Layer):
     def forward(self, x, training=False):
         y = self._function(x)
         if training:
-            self._cache = {"y": y}
+            self.save_for_backward({"y": y})
         return y
 
     def backward(self, grad):
-        return self._function.gradient(grad, None, self._pop_cache()["y"])
+        return self._function.gradient(grad, None, self.saved_for_backward()["y"])
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
@@ -156,11 +156,11 @@ class LeakyReLU(Layer):
         y = x * slope
         (np.maximum if self.negative_slope <= 1 else np.minimum)(x, y, out=y)
         if training:
-            self._cache = {"x": x}
+            self.save_for_backward({"x": x})
         return y
 
     def backward(self, grad):
-        x = self._pop_cache()["x"]
+        x = self.saved_for_backward()["x"]
         return _scale_where_negative(grad, x < 0, self.negative_slope)
 
     def get_config(self):
@@ -195,11 +195,11 @@ class ELU(Layer):
         y *= np.asarray(self.alpha, dtype=x.dtype)
         y += np.maximum(x, 0)
         if training:
-            self._cache = {"x": x, "y": y}
+            self.save_for_backward({"x": x, "y": y})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         # Below zero the derivative alpha * exp(x) is y + alpha; above it, 1.
         slope = cache["y"] + np.asarray(self.alpha - 1, dtype=grad.dtype)
         slope *= cache["x"] <= 0
@@ -278,11 +278,11 @@ class PReLU(Layer):
         y *= self.alpha
         y += np.maximum(x, 0)
         if training:
-            self._cache = {"x": x}
+            self.save_for_backward({"x": x})
         return y
 
     def backward(self, grad):
-        x = self._pop_cache()["x"]
+        x = self.saved_for_backward()["x"]
         grad_alpha = grad * np.minimum(x, 0)
         if self.shared_axes:
             grad_alpha = grad_alpha.sum(axis=tuple(self.shared_axes), keepdims=True)

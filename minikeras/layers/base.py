@@ -6,7 +6,7 @@ A layer is a function with weights, run in two directions:
   (shape inference: nobody passes `in_channels`). Weights are made with
   `add_weight`, in the order Keras stores them.
 * `forward(x, training=False) -> y` computes the output. Only when `training`
-  is true does it keep what `backward` will need (in `self._cache`); in
+  is true does it keep what `backward` will need (`save_for_backward`); in
   inference it leaves nothing on the layer, so many threads may call
   `predict` or `layer(x)` on one model at once.
 * `backward(grad) -> grad_x` receives `dL/dy`, stores the gradient of each
@@ -298,8 +298,16 @@ class Layer:
         """
         return self._lent_gradients.get(name)
 
-    def _pop_cache(self) -> dict:
-        """Return (and release) what the last training-mode `forward` kept."""
+    def save_for_backward(self, values: dict) -> None:
+        """Keep `values` (arrays by name) for the next `backward`.
+
+        Call it from `forward` only when `training` is true: in inference a layer keeps
+        nothing on itself, so many threads can predict with one model at once.
+        """
+        self._cache = values
+
+    def saved_for_backward(self) -> dict:
+        """Return, and let go of, what the last training-mode `forward` kept with `save_for_backward`."""
         cache = self._cache
         if cache is None:
             raise RuntimeError(f"Layer '{self.name}': backward() needs a preceding forward(x, training=True).")

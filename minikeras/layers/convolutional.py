@@ -178,7 +178,7 @@ class Conv2D(Layer):
             z = z + self.bias
         y = self.activation(z)
         if training:
-            self._cache = {
+            self.save_for_backward({
                 "cols": cols,
                 "z": z,
                 "y": y,
@@ -186,12 +186,12 @@ class Conv2D(Layer):
                 "pads": pads,
                 "input_hw": (height, width),
                 "out_hw": out_hw,
-            }
+            })
         y = y.reshape(n, *out_hw, self.filters)
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])

@@ -125,11 +125,11 @@ class Dense(Layer):
             z = z + self.bias
         y = self.activation(z)
         if training:
-            self._cache = {"x": x, "z": z, "y": y}
+            self.save_for_backward({"x": x, "z": z, "y": y})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         x = cache["x"]
         grad_z = self.activation.gradient(grad, cache["z"], cache["y"])
         # Over every axis but the last, rows are samples (or positions within one): flatten them.
@@ -188,12 +188,12 @@ class Flatten(Layer):
 
     def forward(self, x, training=False):
         if training:
-            self._cache = {"shape": x.shape}
+            self.save_for_backward({"shape": x.shape})
         x = self._to_last(x)
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad):
-        shape = self._pop_cache()["shape"]
+        shape = self.saved_for_backward()["shape"]
         if self.data_format == "channels_first" and len(shape) > 2:
             last_shape = (shape[0], *shape[2:], shape[1])
             return np.moveaxis(grad.reshape(last_shape), -1, 1)
@@ -217,11 +217,11 @@ class Activation(Layer):
     def forward(self, x, training=False):
         y = self.activation(x)
         if training:
-            self._cache = {"x": x if self.activation.uses_input else None, "y": y}
+            self.save_for_backward({"x": x if self.activation.uses_input else None, "y": y})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         return self.activation.gradient(grad, cache["x"], cache["y"])
 
     def get_config(self):

@@ -169,11 +169,11 @@ class BatchNormalization(Layer):
             y += shift
             x_hat = (x - moving_mean) * inv_std if training and self.scale else None
         if training:
-            self._cache = {"x_hat": x_hat, "inv_std": inv_std, "sums": sums, "batch_statistics": batch_statistics}
+            self.save_for_backward({"x_hat": x_hat, "inv_std": inv_std, "sums": sums, "batch_statistics": batch_statistics})
         return y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         x_hat, inv_std, sums = cache["x_hat"], cache["inv_std"], cache["sums"]
         # d/dx_hat = g * gamma: gamma folds into the per-feature factor applied last.
         factor = inv_std if self.gamma is None else inv_std * self.gamma.reshape(sums.broadcast)

@@ -103,7 +103,7 @@ class MaxPooling2D(BasePooling2D):
         else:
             result, cache["winner"] = self._overlapping_max(x_padded, out_h, out_w, training)
         if training:
-            self._cache = cache
+            self.save_for_backward(cache)
         return np.moveaxis(result, -1, 1) if self.data_format == "channels_first" else result
 
     def _overlapping_max(self, x_padded, out_h, out_w, training):
@@ -124,7 +124,7 @@ class MaxPooling2D(BasePooling2D):
         return result, winner
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         out_h, out_w = cache["out_hw"]
@@ -227,17 +227,17 @@ class AveragePooling2D(BasePooling2D):
             counts = np.asarray(self.pool_size[0] * self.pool_size[1], dtype=x.dtype)
         y /= counts
         if training:
-            self._cache = {
+            self.save_for_backward({
                 "counts": counts,
                 "padded_shape": x_padded.shape,
                 "pads": pads,
                 "input_hw": (height, width),
                 "out_hw": out_hw,
-            }
+            })
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         (ph, pw), (sh, sw), (out_h, out_w) = self.pool_size, self.strides, cache["out_hw"]
@@ -320,11 +320,11 @@ class GlobalAveragePooling2D(BaseGlobalPooling2D):
 
     def forward(self, x, training=False):
         if training:
-            self._cache = {"shape": x.shape}
+            self.save_for_backward({"shape": x.shape})
         return x.mean(axis=self._axes, keepdims=self.keepdims)
 
     def backward(self, grad):
-        shape = self._pop_cache()["shape"]
+        shape = self.saved_for_backward()["shape"]
         if not self.keepdims:
             grad = np.expand_dims(grad, self._axes)
         grad_x = np.empty(shape, dtype=grad.dtype)
@@ -355,11 +355,11 @@ class GlobalMaxPooling2D(BaseGlobalPooling2D):
         y = x.max(axis=self._axes, keepdims=True)
         if training:
             winners = x == y
-            self._cache = {"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)}
+            self.save_for_backward({"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)})
         return y if self.keepdims else y.reshape(y.shape[0], -1)
 
     def backward(self, grad):
-        cache = self._pop_cache()
+        cache = self.saved_for_backward()
         if not self.keepdims:
             grad = np.expand_dims(grad, self._axes)
         return cache["winners"] * (grad / cache["ties"])

@@ -86,18 +86,18 @@ class Dropout(Layer):
         if not training:
             return x
         if self.rate == 0:
-            self._cache = {"scale": None}
+            self.save_for_backward({"scale": None})
             return x
         shape = x.shape if self.noise_shape is None else tuple(d if n is None else n for n, d in zip(self.noise_shape, x.shape))
         rng = self._rng if self._rng is not None else global_rng()
         keep = 1.0 - self.rate
         # Dropped: 0; kept: 1 / keep. Broadcast over the input when noise_shape shares draws.
         scale = (rng.random(shape, dtype=np.float32) < keep) * np.asarray(1.0 / keep, dtype=x.dtype)
-        self._cache = {"scale": scale}
+        self.save_for_backward({"scale": scale})
         return x * scale
 
     def backward(self, grad):
-        scale = self._pop_cache()["scale"]
+        scale = self.saved_for_backward()["scale"]
         return grad if scale is None else grad * scale
 
     def get_config(self):

@@ -75,11 +75,11 @@ class ZeroPadding2D(Layer):
         y = np.zeros(self.compute_output_shape(x.shape), dtype=x.dtype)
         y[self._interior(x.ndim, x.shape)] = x
         if training:
-            self._cache = {"shape": x.shape}
+            self.save_for_backward({"shape": x.shape})
         return y
 
     def backward(self, grad):
-        shape = self._pop_cache()["shape"]
+        shape = self.saved_for_backward()["shape"]
         return grad[self._interior(grad.ndim, shape)]
 
     def get_config(self):
@@ -143,11 +143,11 @@ class Reshape(Layer):
 
     def forward(self, x, training=False):
         if training:
-            self._cache = {"shape": x.shape}
+            self.save_for_backward({"shape": x.shape})
         return x.reshape(x.shape[0], *self._resolved(x.shape[1:]))
 
     def backward(self, grad):
-        return grad.reshape(self._pop_cache()["shape"])
+        return grad.reshape(self.saved_for_backward()["shape"])
 
     def get_config(self):
         return {**super().get_config(), "target_shape": self.target_shape}

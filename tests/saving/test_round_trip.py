@@ -176,11 +176,11 @@ class Scale(layers.Layer):
 
     def forward(self, x, training=False):
         if training:
-            self._cache = {"x": x}
+            self.save_for_backward({"x": x})
         return x * self.scale
 
     def backward(self, grad):
-        x = self._pop_cache()["x"]
+        x = self.saved_for_backward()["x"]
         self.grads["scale"] = (grad * x).reshape(-1, x.shape[-1]).sum(axis=0)
         return grad * self.scale
 
