@@ -1,4 +1,4 @@
-"""The seed notebook's task: vertical versus horizontal lines, 28x28, channels_last.
+"""The lines task: vertical versus horizontal lines, 28x28, channels_last.
 
 Each image holds one bar two pixels thick and 18 long, at a random position
 between 10 and 17, plus Gaussian noise of standard deviation 0.1. Samples
@@ -16,7 +16,7 @@ def make_lines(n_samples: int, rng: np.random.Generator | int | None = None, num
     Args:
         n_samples: number of images.
         rng: a numpy Generator or a seed.
-        num_classes: width of the one-hot labels (10, as the seed used).
+        num_classes: width of the one-hot labels (default 10).
 
     Returns:
         `(x, y)`: float32 images `(n_samples, 28, 28, 1)` and float32 one-hot

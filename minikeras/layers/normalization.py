@@ -218,7 +218,7 @@ class BatchNormalization(Layer):
 
 
 class _PerFeatureSums:
-    """Sums over every axis but the feature axis, as `einsum` contractions (~3x faster than `sum(axis=...)`).
+    """Sums over every axis but the feature axis, as `einsum` contractions (faster than `sum(axis=...)` on these layouts).
 
     `total(a)` is the per-feature sum of `a`, `dot(a, b)` that of `a * b` without forming the product;
     both return shape `(features,)` in `a`'s dtype, accumulated in float64: a float32 running sum

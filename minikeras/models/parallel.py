@@ -6,9 +6,9 @@ own, so a large batch can instead be cut into one slice per core and the slices 
 numpy releases the GIL inside each operation, so the cores really do work at once. BLAS must then
 be held at one thread per call, or its threads and ours fight over the same cores (slower than not
 splitting at all); `threadpoolctl` does that, so the split happens only when it is installed
-(`pip install "minikeras[fast]"`). On the seed CNN with 2 cores, `predict` at batch 256 ran 1.15x to
-1.8x faster, depending on how much the machine's two cores slow each other down. Every slice's rows
-are computed exactly as they would be in one piece.
+(`pip install "minikeras[fast]"`); docs/performance.md gives what it gains. Every slice's rows
+are computed exactly as they would be in one piece. With the fast paths off
+(`minikeras.config.set_fast_paths(False)`), batches are never split.
 
 A layer takes part only if its class says its inference is safe to split:
 `splittable_inference = True` (the built-in layers; a custom layer may set it when its
@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-MIN_ROWS_PER_SLICE = 64  # smaller slices gain nothing measurable on the seed CNN (2 cores)
+MIN_ROWS_PER_SLICE = 64  # smaller slices gained nothing measurable on README.md's CNN (2 cores)
 
 _lock = threading.Lock()
 _state = {"executor": None, "blas": None, "users": 0, "limiter": None}
