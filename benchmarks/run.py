@@ -3,7 +3,7 @@
 Usage:
     python benchmarks/run.py [--repeats 3] [--systems minikeras,torch,keras-jax]
                              [--workloads cnn-train,mlp-train,cnn-predict,import]
-                             [--json results.json] [--png chart.png]
+                             [--json results.json] [--png chart.png] [--baseline ../other-checkout]
 
 Each measurement runs in a fresh process (`benchmarks/workloads.py`); repeats alternate between
 systems so that a noisy moment on a shared machine hits all of them alike. The table gives the
@@ -40,6 +40,10 @@ ALL_WORKLOADS = [
     "threads-4",
     "threads-8",
 ]
+# Systems measured only when asked for: minikeras with its fast paths off, and another checkout
+# of minikeras (`--baseline DIR`, imported through PYTHONPATH) to measure a change in one paired run.
+OPTIONAL_SYSTEMS = ["minikeras-reference", "baseline"]
+_baseline = {"dir": None}
 LOWER_IS_BETTER = {"import", "predict-latency", "cold-start"}
 UNITS = {"import": "s", "predict-latency": "ms", "cold-start": "s"}
 COLD_START = {
@@ -60,14 +64,18 @@ def child_environment(system: str | None = None) -> dict:
     while the peers' installed wheels stay compiled.
     """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    if system == "baseline":  # the other checkout's minikeras comes first on the path
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_baseline["dir"], env.get("PYTHONPATH")) if p)
     if system and system.startswith("keras-"):
         env["KERAS_BACKEND"] = system.split("-", 1)[1]
     return env
 
 
 def available(system: str) -> bool:
-    if system in ("minikeras", "numpy-floor"):
+    if system in ("minikeras", "numpy-floor", "minikeras-reference"):
         return True
+    if system == "baseline":
+        return _baseline["dir"] is not None
     if system == "torch":
         return importlib.util.find_spec("torch") is not None
     return (
@@ -79,7 +87,8 @@ def cold_start(system: str, model_file: str) -> dict:
     """Whole-process seconds (and peak MB) to import, load the lines CNN from its file and predict one sample."""
     import time
 
-    code = COLD_START["floor" if system == "floor" else ("minikeras" if system == "minikeras" else "keras")].format(
+    kind = "floor" if system == "floor" else ("minikeras" if system in ("minikeras", "baseline") else "keras")
+    code = COLD_START[kind].format(
         path=model_file
     )
     start = time.perf_counter()
@@ -94,17 +103,19 @@ def cold_start(system: str, model_file: str) -> dict:
 
 def measure(system: str, workload: str, model_file: str | None = None) -> dict | None:
     if workload == "cold-start":
-        return cold_start(system, model_file) if system not in ("torch", "numpy-floor") else None
+        return cold_start(system, model_file) if system not in ("torch", "numpy-floor", "minikeras-reference") else None
     if workload.startswith("threads-") and system == "torch":
         return None
     if system == "numpy-floor" and workload not in FLOOR_WORKLOADS:
         return None
+    if system == "minikeras-reference" and workload == "import":  # the switch is set after the import
+        return None
     result = subprocess.run(
-        [sys.executable, os.path.join(HERE, "workloads.py"), system, workload],
+        [sys.executable, os.path.join(HERE, "workloads.py"), "minikeras" if system == "baseline" else system, workload],
         capture_output=True,
         text=True,
         timeout=1800,
-        env=child_environment(),
+        env=child_environment("baseline" if system == "baseline" else None),
     )
     if result.returncode != 0:
         raise RuntimeError(f"{system} {workload} failed:\n{result.stderr[-3000:]}")
@@ -238,12 +249,25 @@ def chart(results, systems, workloads, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--systems", default=",".join(ALL_SYSTEMS))
+    parser.add_argument(
+        "--systems",
+        default=",".join(ALL_SYSTEMS),
+        help=f"comma-separated, of {ALL_SYSTEMS + OPTIONAL_SYSTEMS}; minikeras-reference runs with the fast paths off",
+    )
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="the root of another minikeras checkout, measured as the system 'baseline' (added to --systems)",
+    )
     parser.add_argument("--workloads", default=",".join(ALL_WORKLOADS))
     parser.add_argument("--json", default=None, help="write the results here")
     parser.add_argument("--png", default=None, help="draw a bar chart here (needs matplotlib)")
     args = parser.parse_args(argv)
     systems = [s for s in args.systems.split(",") if s]
+    if args.baseline:
+        _baseline["dir"] = os.path.abspath(args.baseline)
+        if "baseline" not in systems:
+            systems.append("baseline")
     missing = [s for s in systems if not available(s)]
     for system in missing:
         print(f"{system}: not installed, skipped (pip install '.[bench]')", file=sys.stderr)

@@ -218,6 +218,11 @@ def measure_import(system: str) -> float:
 
 
 def main(system: str, workload: str) -> dict:
+    if system == "minikeras-reference":  # minikeras with its fast paths off: the reference algorithms
+        import minikeras
+
+        minikeras.config.set_fast_paths(False)
+        return {**main("minikeras", workload), "system": system}
     if system.startswith("keras-"):
         os.environ["KERAS_BACKEND"] = system.split("-", 1)[1]
     if workload == "import":
