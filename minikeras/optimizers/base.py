@@ -170,6 +170,12 @@ class Optimizer:
         return state
 
     @property
+    def fixed_variable_count(self) -> int:
+        """How many of `variables` come before the slots: the step count, then the learning rate
+        unless a schedule computes it. A file holding only these restores an optimizer that never stepped."""
+        return 1 if callable(self._learning_rate) else 2
+
+    @property
     def variables(self) -> list[np.ndarray]:
         """The state in Keras's order: step count, learning rate (unless a schedule), the slots
         group by group, then any optimizer-wide state (Nadam's momentum product).
@@ -190,7 +196,7 @@ class Optimizer:
         """
         values = [np.asarray(v) for v in values]
         current = self.variables
-        fixed = 1 if callable(self._learning_rate) else 2
+        fixed = self.fixed_variable_count
         if len(values) not in (len(current), fixed):
             raise ValueError(
                 f"Optimizer '{self.name}' holds {len(current)} state arrays for this model, "

@@ -150,8 +150,8 @@ def read_optimizer_weights(f, model) -> None:
     optimizer.build([w for layer in model.layers for w in layer.trainable_weights])
     expected = optimizer.variables
     names = read_names_attr(group, "weight_names")
-    fixed = 1 if callable(optimizer._learning_rate) else 2
-    rate = None if callable(optimizer._learning_rate) else np.asarray(optimizer._learning_rate, dtype=np.float32)
+    fixed = optimizer.fixed_variable_count
+    rate = expected[1] if fixed == 2 else None  # the learning rate as stored: float32
     insert_at = keras_compat.align_optimizer_state(names, len(expected), rate)
     targets = list(expected)
     if insert_at is not None:

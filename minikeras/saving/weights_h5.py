@@ -117,7 +117,7 @@ def _read_optimizer(f, model):
     variables = get_member(get_member(f, "optimizer", "group"), "vars", "group")
     optimizer.build([w for layer in model.layers for w in layer.trainable_weights])
     expected = optimizer.variables
-    fixed = 1 if callable(optimizer._learning_rate) else 2
+    fixed = optimizer.fixed_variable_count
     if len(variables) not in (len(expected), fixed):
         raise ModelFileError(
             f"The file holds {len(variables)} optimizer state arrays, but optimizer '{optimizer.name}' "
