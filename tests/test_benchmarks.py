@@ -97,8 +97,11 @@ def test_measurements_may_cache_bytecode_as_an_installed_package_does(monkeypatc
     run = _load("run")
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     assert "PYTHONDONTWRITEBYTECODE" not in run.child_environment()
-    assert run.child_environment("keras-jax")["KERAS_BACKEND"] == "jax"
-    assert "KERAS_BACKEND" not in run.child_environment("minikeras") or run.child_environment("minikeras")["KERAS_BACKEND"] == run.os.environ.get("KERAS_BACKEND")
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    assert run.child_environment("keras-jax")["KERAS_BACKEND"] == "jax"  # a Keras peer runs on its own backend
+    assert run.child_environment("minikeras")["KERAS_BACKEND"] == "torch"  # other systems inherit the caller's
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert "KERAS_BACKEND" not in run.child_environment("minikeras")
 
 
 def test_scaling_splits_a_training_step_into_the_steps_fit_runs():

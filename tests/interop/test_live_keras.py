@@ -54,6 +54,7 @@ def test_a_minikeras_file_opens_in_keras_and_predicts_the_same(tmp_path, suffix)
     assert getattr(theirs.loss, "__name__", theirs.loss) == "categorical_crossentropy"  # the .h5 loader turns names into functions
 
 
+@pytest.mark.slow
 def test_keras_continues_training_from_a_minikeras_file_as_minikeras_does(tmp_path):
     model = minikeras_model()
     x, y = data()

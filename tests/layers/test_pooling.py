@@ -1,4 +1,5 @@
-"""Average and global pooling against plain loops over windows; channels_first; Keras's "same" averages."""
+"""Max, average and global pooling against plain loops over windows; channels_first; Keras's "same"
+padding and averages; max pooling's ties."""
 
 import numpy as np
 import pytest
@@ -117,3 +118,39 @@ def test_a_window_larger_than_a_valid_input_is_refused():
 def test_global_pooling_needs_a_rank_4_input():
     with pytest.raises(ValueError, match=r"rank 4"):
         layers.GlobalAveragePooling2D()(np.ones((2, 3, 4)))
+
+
+def test_maxpool_same_pads_after_and_ignores_padding():
+    x = -np.arange(25, dtype=np.float64).reshape(1, 5, 5, 1)  # all <= 0: zero padding would win
+    y = layers.MaxPooling2D(2, padding="same", dtype="float64")(x)
+    assert y.shape == (1, 3, 3, 1)
+    assert y[0, 0, 0, 0] == 0  # window rows 0-1, cols 0-1
+    assert y[0, 2, 2, 0] == -24  # window is just the last pixel: padding never wins
+
+
+def test_maxpool_backward_routes_ties_to_the_first_maximum():
+    layer = layers.MaxPooling2D(2, dtype="float64")
+    x = np.ones((1, 2, 2, 1))
+    layer.forward(x, training=True)
+    grad = layer.backward(np.ones((1, 1, 1, 1)))
+    np.testing.assert_array_equal(grad[0, :, :, 0], [[1, 0], [0, 0]])
+
+
+def test_maxpool_strides_default_to_pool_size():
+    assert layers.MaxPooling2D(3).strides == (3, 3)
+    assert layers.MaxPooling2D((2, 3), strides=1).strides == (1, 1)
+
+
+@pytest.mark.parametrize("pool, strides", [(2, 2), (3, 3), ((2, 3), (2, 3)), (3, 2), (2, 1)])
+def test_maxpool_forward_equals_a_loop_over_windows(pool, strides):
+    """The reference: a window-by-window loop, channels_last."""
+    layer = layers.MaxPooling2D(pool, strides=strides, dtype="float64")
+    x = np.random.default_rng(1).normal(size=(2, 7, 8, 3))
+    y = layer(x)
+    ph, pw = layer.pool_size
+    sh, sw = layer.strides
+    expected = np.empty(y.shape)
+    for i in range(y.shape[1]):
+        for j in range(y.shape[2]):
+            expected[:, i, j, :] = x[:, i * sh : i * sh + ph, j * sw : j * sw + pw, :].max(axis=(1, 2))
+    np.testing.assert_array_equal(y, expected)

@@ -70,3 +70,56 @@ def test_config_round_trip_by_class_name():
     initializer = initializers.VarianceScaling(scale=2.0, mode="fan_out", distribution="uniform", seed=3)
     twin = initializers.get(initializers.serialize(initializer))
     assert type(twin) is initializers.VarianceScaling and twin.get_config() == initializer.get_config()
+
+
+@pytest.mark.parametrize(
+    "shape, fan_in, fan_out",
+    [((64, 32), 64, 32), ((3, 3, 16, 8), 3 * 3 * 16, 3 * 3 * 8), ((5, 20, 10), 5 * 20, 5 * 10)],
+)
+def test_glorot_uniform_bounds(shape, fan_in, fan_out):
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    values = initializers.get("glorot_uniform")(shape)
+    assert values.shape == shape
+    assert np.abs(values).max() <= limit
+    assert np.abs(values).max() > 0.95 * limit  # fills the whole interval, not a narrower one
+    assert values.std() == pytest.approx(limit / np.sqrt(3), rel=0.1)
+
+
+def test_zeros():
+    values = initializers.get("zeros")((3, 4))
+    assert values.shape == (3, 4) and not values.any()
+
+
+@pytest.mark.parametrize("shape, fan_in", [((400, 300), 400), ((3, 3, 32, 64), 3 * 3 * 32)])
+def test_he_normal_spread(shape, fan_in):
+    values = initializers.get("he_normal")(shape, dtype="float64")
+    assert abs(values.mean()) < 0.05 * np.sqrt(2.0 / fan_in)
+    assert values.std() == pytest.approx(np.sqrt(2.0 / fan_in), rel=0.05)
+
+
+@pytest.mark.parametrize("cls", [initializers.GlorotUniform, initializers.HeNormal, initializers.RandomNormal])
+def test_seeded_initializers_repeat(cls):
+    shape = (6, 5)
+    first, again = cls(seed=11)(shape), cls(seed=11)(shape)
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first, cls(seed=11)(shape))
+    assert not np.array_equal(first, cls(seed=12)(shape))
+
+
+@pytest.mark.parametrize("name", ["glorot_uniform", "he_normal", "random_uniform"])
+def test_set_random_seed_makes_unseeded_draws_repeat(name):
+    initializer = initializers.get(name)
+    keras.utils.set_random_seed(123)
+    first = [initializer((4, 3)), initializer((4, 3))]
+    keras.utils.set_random_seed(123)
+    second = [initializer((4, 3)), initializer((4, 3))]
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1])  # successive draws differ
+
+
+@pytest.mark.parametrize("name", ["zeros", "glorot_uniform", "he_normal"])
+def test_dtypes(name):
+    initializer = initializers.get(name)
+    assert initializer((2, 3)).dtype == np.float32
+    assert initializer((2, 3), dtype="float64").dtype == np.float64

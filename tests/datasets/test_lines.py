@@ -1,4 +1,4 @@
-"""The task minikeras grew from: vertical versus horizontal lines, trained as the seed trained it."""
+"""The lines data set (a vertical or a horizontal bar per image) and the small CNN that learns it, end to end."""
 
 import numpy as np
 import pytest
@@ -39,7 +39,7 @@ def test_five_epochs_on_500_samples_reach_98_percent_on_100_new_ones(seed):
     assert np.mean(probs.argmax(1) == y_test.argmax(1)) == pytest.approx(accuracy)
 
 
-def test_the_lines_data_set_matches_the_seed_description():
+def test_make_lines_draws_a_vertical_then_a_horizontal_bar():
     x, y = keras.datasets.lines.make_lines(4, rng=0)
     assert x.shape == (4, 28, 28, 1) and x.dtype == np.float32
     assert y.argmax(1).tolist() == [0, 1, 0, 1]

@@ -1,4 +1,5 @@
-"""The activations beyond the first five: Keras's values and gradients, central differences, extremes, names, saving."""
+"""Activations: values against numpy formulas and Keras, gradients against Keras and central differences,
+extremes, names, saving."""
 
 import importlib.util
 import math
@@ -17,7 +18,8 @@ golden_script = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(golden_script)
 GOLDEN = np.load(FIXTURES / "golden" / "functions.npz")
 
-NEW_NAMES = [
+# Every activation besides the five REFERENCES writes out in numpy below.
+OTHER_NAMES = [
     "elu",
     "selu",
     "gelu",
@@ -33,7 +35,7 @@ NEW_NAMES = [
 
 # Every activation, configured variants included, as (object, name) for the gradient and stability checks.
 VARIANTS = {
-    **{name: activations.get(name) for name in NEW_NAMES},
+    **{name: activations.get(name) for name in OTHER_NAMES},
     "elu_alpha": activations.ELU(alpha=0.5),
     "gelu_approximate": activations.GELU(approximate=True),
     "leaky_relu_slope": activations.LeakyReLU(negative_slope=0.05),
@@ -65,6 +67,69 @@ def test_keras_keyword_calls_match_keras(name):
     function, kwargs = golden_script.ACTIVATIONS[name]
     x = GOLDEN["activation_input"]
     np.testing.assert_allclose(getattr(activations, function)(x, **kwargs), GOLDEN[f"activation/{name}/y"], rtol=1e-5, atol=1e-5)
+
+
+# ------------------------------------------------------------------ against numpy formulas
+def reference_softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+REFERENCES = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.where(x > 0, x, 0.0),
+    "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)),
+    "tanh": lambda x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)),
+    "softmax": reference_softmax,
+}
+
+
+def sample_input(name, seed=0):
+    x = np.random.default_rng(seed).normal(size=(4, 5)) * 2
+    if name == "relu":  # stay away from the kink at 0
+        x = np.where(np.abs(x) < 0.1, 0.1 * np.sign(x) + 0.1 * (x == 0), x)
+    return x
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_values_follow_the_formula(name):
+    x = sample_input(name)
+    np.testing.assert_allclose(activations.get(name)(x), REFERENCES[name](x), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_formula_activations_gradient_matches_central_differences(name):
+    activation = activations.get(name)
+    x = sample_input(name, seed=1)
+    upstream = np.random.default_rng(2).normal(size=x.shape)
+    numeric = numerical_gradient(lambda: np.sum(upstream * activation(x)), x)
+    y = activation(x)
+    analytic = activation.gradient(upstream, x.copy(), y)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "softmax"])
+def test_finite_at_extreme_inputs(name):
+    activation = activations.get(name)
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, 3.0]])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        y = activation(x)
+        grad = activation.gradient(np.ones_like(x), x, y)
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(grad))
+    if name == "sigmoid":
+        np.testing.assert_allclose(y, [[1, 0, 0.5], [0, 0, 0], [1, 1, 1 / (1 + np.exp(-3.0))]], atol=1e-15)
+    else:
+        np.testing.assert_allclose(y, [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.5, 0]], atol=1e-15)
+
+
+def test_get_none_is_linear_and_unknown_names_get_a_suggestion():
+    x = np.array([-2.0, 0.5, 3.0])
+    linear = activations.get(None)
+    assert linear is activations.get("linear")
+    np.testing.assert_array_equal(linear(x), x)
+    np.testing.assert_array_equal(linear.gradient(x, x, x), x)
+    with pytest.raises(ValueError, match='Did you mean "relu"'):
+        activations.get("relux")
 
 
 # ------------------------------------------------------------------ central differences
@@ -158,7 +223,7 @@ def test_exact_gelu_is_x_times_the_normal_cdf():
 
 
 # ------------------------------------------------------------------ names and objects
-@pytest.mark.parametrize("name", NEW_NAMES)
+@pytest.mark.parametrize("name", OTHER_NAMES)
 def test_by_name_and_as_module_level_instances(name):
     assert activations.get(name) is getattr(activations, name)
     assert isinstance(getattr(activations, name), activations.Activation)
@@ -226,7 +291,7 @@ def test_dense_backward_through_each_activation(name):
 
 
 @pytest.mark.parametrize("extension", ["keras", "h5"])
-def test_models_with_new_activations_save_and_load(tmp_path, extension):
+def test_models_with_configured_activations_save_and_load(tmp_path, extension):
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
         [

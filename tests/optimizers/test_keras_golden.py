@@ -9,7 +9,7 @@ import pytest
 from minikeras import optimizers
 from minikeras.optimizers import schedules
 
-FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
 spec = importlib.util.spec_from_file_location("make_keras_golden_optimizers", FIXTURES / "make_keras_golden_optimizers.py")
 golden_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(golden_script)
