@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minikeras.layers.base import is_last_axis_softmax
 from minikeras.layers.core import Dense
 from minikeras.ops.constants import ones_vector
 
@@ -35,6 +36,11 @@ class DenseStep:
     def __init__(self, layer: Dense):
         self.layer = layer
         self._cache: dict | None = None
+
+    @property
+    def ends_in_softmax(self) -> bool:
+        """Whether the activation is a softmax over the last axis (then `backward_from_logits` applies)."""
+        return is_last_axis_softmax(self.layer.activation)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """`layer.forward(x, training)`: `(batch, ..., in)` -> `(batch, ..., units)`."""

@@ -64,6 +64,4 @@ def plan(layers: list) -> list[tuple[int, object]]:
 
 def ends_in_softmax(step) -> bool:
     """Whether `step` can start backward from its softmax's input (`backward_from_logits`)."""
-    return hasattr(step, "backward_from_logits") and (
-        not isinstance(step, DenseStep) or is_last_axis_softmax(step.layer.activation)
-    )
+    return bool(getattr(step, "ends_in_softmax", False))

@@ -27,6 +27,8 @@ class SoftmaxStep:
             the output itself).
     """
 
+    ends_in_softmax = True  # `backward_from_logits` applies
+
     def __init__(self, layer: Layer):
         self.layer = layer
         self._softmax = activations.Softmax(axis=-1)
