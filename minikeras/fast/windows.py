@@ -29,7 +29,7 @@ import functools
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from minikeras.ops.windows import window_slice
+from minikeras.ops.windows import window_slice, window_view
 
 # Below this many pooling windows in a chunk, a one-channel input's pool-offset im2col is one
 # strided gather; from it, two copies by column phase (`_copy_shifted_by_column_phase`): the
@@ -155,13 +155,7 @@ def im2col(
         if ones_column:
             cols[-1] = 1
         return cols.reshape(kh * kw + extra, n * oh * ow).T
-    sn, sy, sx, sc = x_padded.strides
-    windows = as_strided(
-        x_padded,
-        shape=(n, oh, ow, kh, kw, c),
-        strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
-        writeable=False,
-    )
+    windows = window_view(x_padded, kernel_size, strides, dilation, out_hw)
     cols = empty((n * oh * ow, kh * kw * c + extra), x_padded.dtype)
     copy_by_runs(cols[:, : kh * kw * c].reshape(n, oh, ow, kh, kw, c), windows)  # a window row's kw * c values at once
     if ones_column:

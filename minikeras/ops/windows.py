@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+
 def output_length(length: int, window: int, stride: int, padding: str, dilation: int = 1) -> int:
     """Return the output length of a sliding window along one axis.
 
@@ -66,6 +67,33 @@ def window_slice(offset: int, stride: int, count: int) -> slice:
     return slice(offset, offset + stride * (count - 1) + 1, stride)
 
 
+def window_view(
+    x_padded: np.ndarray,
+    kernel_size: tuple[int, int],
+    strides: tuple[int, int],
+    dilation: tuple[int, int],
+    out_hw: tuple[int, int],
+) -> np.ndarray:
+    """Every convolution window of `x_padded`, as a read-only strided view (no copy).
+
+    Returns:
+        View of shape `(N, out_h, out_w, kh, kw, C)`: `[n, i, j]` is the window whose top-left
+        tap is at `(i * stride_h, j * stride_w)` of sample `n`.
+    """
+    n, _, _, c = x_padded.shape
+    kh, kw = kernel_size
+    sh, sw = strides
+    dh, dw = dilation
+    oh, ow = out_hw
+    sn, sy, sx, sc = x_padded.strides
+    return as_strided(
+        x_padded,
+        shape=(n, oh, ow, kh, kw, c),
+        strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
+        writeable=False,
+    )
+
+
 def im2col(
     x_padded: np.ndarray,
     kernel_size: tuple[int, int],
@@ -78,7 +106,8 @@ def im2col(
     Row `(n, i, j)` holds the window whose top-left tap is at `(i * stride_h, j * stride_w)`
     of sample `n`; its columns run over the window's taps `(kernel row, kernel col, channel)`,
     the order of a Keras kernel `(kh, kw, C, F)` reshaped to `(kh * kw * C, F)`. The windows are
-    first seen through a strided view of `x_padded` (no copy), then copied into the matrix.
+    first seen through a strided view of `x_padded` (`window_view`, no copy), then copied into
+    the matrix.
 
     Args:
         x_padded: input of shape `(N, Hp, Wp, C)`, already padded.
@@ -90,17 +119,8 @@ def im2col(
     """
     n, _, _, c = x_padded.shape
     kh, kw = kernel_size
-    sh, sw = strides
-    dh, dw = dilation
     oh, ow = out_hw
-    sn, sy, sx, sc = x_padded.strides
-    windows = as_strided(
-        x_padded,
-        shape=(n, oh, ow, kh, kw, c),
-        strides=(sn, sy * sh, sx * sw, sy * dh, sx * dw, sc),
-        writeable=False,
-    )
-    return windows.reshape(n * oh * ow, kh * kw * c)
+    return window_view(x_padded, kernel_size, strides, dilation, out_hw).reshape(n * oh * ow, kh * kw * c)
 
 
 def col2im(
