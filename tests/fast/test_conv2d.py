@@ -1,18 +1,31 @@
-"""Conv2D's two ways to its input gradient: col2im over every kernel offset, and kernel row by
-kernel row (stride 1, `Conv2D._input_gradient_by_rows`). Each is forced in turn and checked
-against central differences in float64, in the layer and in the fused conv + pool step."""
+"""minikeras.fast.conv2d: the fast step of a Conv2D against the layer's own forward and backward.
+
+The step runs a large batch in chunks of samples (`chunk_values=`) and has two ways to the
+input gradient: col2im over every kernel offset, and kernel row by kernel row (`by_rows=`,
+stride 1 only). Each is forced in turn through those parameters and checked against
+`Conv2D.forward` / `Conv2D.backward` and against central differences, in float64.
+"""
 
 import numpy as np
 import pytest
 from gradcheck import assert_gradients_close, numerical_gradient
 
 from minikeras import layers
-from minikeras.layers import fused
-from minikeras.layers.convolutional import Conv2D
+from minikeras.fast import chunks
+from minikeras.fast.conv2d import Conv2DStep, by_kernel_rows
 
 F64 = {"dtype": "float64"}
 
-# name: (Conv2D arguments, input shape); stride 1 throughout, where both ways apply
+CONVS = {
+    "same_relu": lambda: layers.Conv2D(3, 3, padding="same", activation="relu", **F64),
+    "valid_strided_sigmoid": lambda: layers.Conv2D(2, (3, 2), strides=(2, 1), activation="sigmoid", **F64),
+    "dilated_no_bias": lambda: layers.Conv2D(2, 3, padding="same", dilation_rate=2, use_bias=False, **F64),
+    "channels_first": lambda: layers.Conv2D(2, 3, padding="same", data_format="channels_first", **F64),
+    "strided_same_tanh": lambda: layers.Conv2D(4, 3, strides=2, padding="same", activation="tanh", **F64),
+    "one_by_one_linear": lambda: layers.Conv2D(3, 1, **F64),
+}
+
+# name: (Conv2D arguments, input shape); stride 1 throughout, where both ways to dL/dx apply
 GEOMETRIES = {
     "3x3_same": ({"filters": 3, "kernel_size": 3, "padding": "same"}, (2, 5, 6, 2)),
     "3x3_valid": ({"filters": 2, "kernel_size": 3}, (2, 6, 5, 3)),
@@ -30,36 +43,125 @@ GEOMETRIES = {
 }
 
 
-def force(monkeypatch, by_rows: bool) -> None:
-    monkeypatch.setattr(Conv2D, "_input_gradient_by_rows", lambda self: by_rows)
+def built(conv, input_shape, rng):
+    """`conv` built for `input_shape`, with a non-zero bias so that it matters."""
+    conv.build_for(input_shape)
+    if conv.use_bias:
+        conv.bias[...] = rng.normal(size=conv.bias.shape)
+    return conv
+
+
+def run(step, x, upstream, input_gradient=True):
+    """Output, dL/dx (or None) and the conv's gradients of one forward and backward of `step`."""
+    y = step.forward(x, training=True)
+    grad_x = step.backward(upstream, input_gradient=input_gradient)
+    return y, grad_x, {name: grad.copy() for name, grad in step.layer.grads.items()}
+
+
+def run_layer(conv, x, upstream):
+    """The same, through the reference `Conv2D.forward` and `Conv2D.backward`."""
+    y = conv.forward(x, training=True)
+    grad_x = conv.backward(upstream)
+    return y, grad_x, {name: grad.copy() for name, grad in conv.grads.items()}
+
+
+def assert_same(got, expected, rtol=1e-12):
+    np.testing.assert_allclose(got[0], expected[0], rtol=rtol, atol=rtol)
+    if got[1] is not None or expected[1] is not None:
+        np.testing.assert_allclose(got[1], expected[1], rtol=rtol, atol=rtol)
+    assert sorted(got[2]) == sorted(expected[2])
+    for name in expected[2]:
+        np.testing.assert_allclose(got[2][name], expected[2][name], rtol=rtol, atol=rtol)
+
+
+def input_for(conv, rng, batch=7):
+    shape = (batch, 2, 9, 8) if conv.data_format == "channels_first" else (batch, 9, 8, 2)
+    return rng.normal(size=shape)
+
+
+@pytest.mark.parametrize("case", sorted(CONVS))
+def test_step_matches_the_layers_forward_and_backward(case):
+    rng = np.random.default_rng(0)
+    conv = CONVS[case]()
+    x = input_for(conv, rng)
+    built(conv, x.shape, rng)
+    upstream = rng.normal(size=conv.compute_output_shape(x.shape))
+    got = run(Conv2DStep(conv), x, upstream)
+    assert got[1].shape == x.shape and got[1].dtype == np.float64
+    assert_same(got, run_layer(conv, x, upstream))
+    np.testing.assert_allclose(Conv2DStep(conv).forward(x, training=False), conv(x), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("input_gradient", [True, False])
+@pytest.mark.parametrize("case", sorted(CONVS))
+def test_in_chunks_matches_one_pass(case, input_gradient, monkeypatch):
+    rng = np.random.default_rng(0)
+    conv = CONVS[case]()
+    x = input_for(conv, rng)
+    built(conv, x.shape, rng)
+    upstream = rng.normal(size=conv.compute_output_shape(x.shape))
+    whole = run(Conv2DStep(conv), x, upstream, input_gradient)
+    seen = []
+    original = chunks.sample_chunks
+
+    def counting(*args, **kwargs):  # observes how the batch is cut; chooses nothing
+        seen.append(len(original(*args, **kwargs)))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(chunks, "sample_chunks", counting)
+    in_chunks = run(Conv2DStep(conv, chunk_values=1), x, upstream, input_gradient)
+    assert seen == [7]  # one sample per chunk
+    assert_same(in_chunks, whole)
+    np.testing.assert_array_equal(in_chunks[0], whole[0])  # each output row is computed alike
+    if not input_gradient:
+        assert in_chunks[1] is None and whole[1] is None
+    inference = Conv2DStep(conv, chunk_values=1).forward(x, training=False)
+    np.testing.assert_allclose(inference, conv(x), rtol=1e-12, atol=1e-12)
+
+
+def test_gradients_through_chunks_match_central_differences():
+    rng = np.random.default_rng(2)
+    conv = layers.Conv2D(2, 3, padding="same", activation="tanh", **F64)
+    x = rng.normal(size=(3, 5, 4, 2))
+    built(conv, x.shape, rng)
+    step = Conv2DStep(conv, chunk_values=1)
+    upstream = rng.normal(size=(3, 5, 4, 2))
+
+    def loss():
+        return float((step.forward(x, training=False) * upstream).sum())
+
+    step.forward(x, training=True)
+    grad_x = step.backward(upstream)
+    assert_gradients_close(grad_x, numerical_gradient(loss, x))
+    for name in ("kernel", "bias"):
+        assert_gradients_close(conv.grads[name], numerical_gradient(loss, getattr(conv, name)))
 
 
 @pytest.mark.parametrize("by_rows", [True, False], ids=["by_rows", "col2im"])
 @pytest.mark.parametrize("case", sorted(GEOMETRIES))
-def test_input_and_weight_gradients_match_central_differences(case, by_rows, monkeypatch):
-    force(monkeypatch, by_rows)
+def test_input_and_weight_gradients_match_central_differences(case, by_rows):
     arguments, input_shape = GEOMETRIES[case]
     rng = np.random.default_rng(5)
     layer = layers.Conv2D(**arguments, activation="tanh", **F64)
     x = rng.normal(size=input_shape)
-    layer.build_for(x.shape)
-    if layer.use_bias:
-        layer.bias[...] = rng.normal(size=layer.bias.shape)
+    built(layer, x.shape, rng)
+    step = Conv2DStep(layer, by_rows=by_rows)
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
 
     def loss():
-        return float((layer.forward(x, training=False) * upstream).sum())
+        return float((step.forward(x, training=False) * upstream).sum())
 
-    layer.forward(x, training=True)
-    grad_x = layer.backward(upstream)
+    step.forward(x, training=True)
+    grad_x = step.backward(upstream)
     assert grad_x.shape == x.shape
     assert_gradients_close(grad_x, numerical_gradient(loss, x))
     for name in layer.grads:
         assert_gradients_close(layer.grads[name], numerical_gradient(loss, getattr(layer, name)))
+    assert_same(run(step, x, upstream), run_layer(layer, x, upstream))
 
 
 @pytest.mark.parametrize("case", sorted(GEOMETRIES))
-def test_the_two_ways_agree_in_float32(case, monkeypatch):
+def test_the_two_ways_agree_in_float32(case):
     arguments, input_shape = GEOMETRIES[case]
     rng = np.random.default_rng(6)
     x = rng.normal(size=(3, *input_shape[1:])).astype(np.float32)
@@ -68,51 +170,41 @@ def test_the_two_ways_agree_in_float32(case, monkeypatch):
     upstream = rng.normal(size=layer.compute_output_shape(x.shape)).astype(np.float32)
     results = []
     for by_rows in (True, False):
-        with monkeypatch.context() as patch:
-            force(patch, by_rows)
-            layer.forward(x, training=True)
-            grad_x = layer.backward(upstream)
+        grad_x = run(Conv2DStep(layer, by_rows=by_rows), x, upstream)[1]
         assert grad_x.dtype == np.float32
         results.append(grad_x)
     np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
-
-
-@pytest.mark.parametrize("by_rows", [True, False], ids=["by_rows", "col2im"])
-@pytest.mark.parametrize(
-    "input_shape, kernel_size",
-    [((2, 5, 7, 2), 3), ((2, 6, 6, 3), 2), ((1, 7, 5, 2), (3, 2))],
-    ids=["odd_rows_and_columns", "even_kernel", "rect_kernel_odd_rows"],
-)
-def test_fused_step_input_gradient_matches_central_differences(input_shape, kernel_size, by_rows, monkeypatch):
-    # The fused step writes the pooled gradient into the width padding the row way wants,
-    # with the row and column that pooling leaves out set to zero.
-    force(monkeypatch, by_rows)
-    rng = np.random.default_rng(7)
-    conv = layers.Conv2D(3, kernel_size, padding="same", activation="relu", **F64)
-    pool = layers.MaxPooling2D(2, **F64)
-    x = rng.normal(size=input_shape)
-    conv.build_for(x.shape)
-    conv.bias[...] = rng.normal(size=conv.bias.shape)
-    step = fused.ConvMaxPool(conv, pool)
-    upstream = rng.normal(size=pool.compute_output_shape(conv.compute_output_shape(x.shape)))
-
-    def loss():
-        return float((step.forward(x, training=False) * upstream).sum())
-
-    for _ in range(2):  # the second step reuses the work buffers the first one left
-        step.forward(x, training=True)
-        grad_x = step.backward(upstream)
-    assert_gradients_close(grad_x, numerical_gradient(loss, x))
+    np.testing.assert_allclose(results[0], run_layer(layer, x, upstream)[1], rtol=1e-5, atol=1e-5)
 
 
 def test_which_convolutions_go_by_rows():
     def by_rows(channels, **arguments):
         layer = layers.Conv2D(**arguments)
         layer.build_for((1, 8, 8, channels))
-        return layer._input_gradient_by_rows()
+        assert Conv2DStep(layer).by_rows == by_kernel_rows(layer)  # the step's default choice
+        return by_kernel_rows(layer)
 
     assert by_rows(8, filters=16, kernel_size=3, padding="same")
     assert by_rows(8, filters=8, kernel_size=(1, 5))
     assert not by_rows(8, filters=17, kernel_size=3)  # more than twice the channels
     assert not by_rows(8, filters=8, kernel_size=3, strides=2)
     assert not by_rows(8, filters=8, kernel_size=3, dilation_rate=2)
+
+
+def test_a_second_step_on_a_smaller_batch_gives_the_layers_numbers():
+    # The work buffers the first step left are larger than the second step needs.
+    rng = np.random.default_rng(3)
+    conv = built(layers.Conv2D(3, 3, padding="same", activation="relu", **F64), (6, 7, 5, 2), rng)
+    step = Conv2DStep(conv, chunk_values=4 * 7 * 5 * 22)
+    for batch in (6, 3):
+        x = rng.normal(size=(batch, 7, 5, 2))
+        upstream = rng.normal(size=(batch, 7, 5, 3))
+        assert_same(run(step, x, upstream), run_layer(conv, x, upstream))
+
+
+def test_backward_needs_a_training_forward():
+    conv = built(layers.Conv2D(2, 3, **F64), (1, 5, 5, 1), np.random.default_rng(4))
+    step = Conv2DStep(conv)
+    step.forward(np.ones((1, 5, 5, 1)), training=False)
+    with pytest.raises(RuntimeError, match=f"'{conv.name}'.*training=True"):
+        step.backward(np.ones((1, 3, 3, 2)))
