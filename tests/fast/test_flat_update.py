@@ -172,7 +172,8 @@ def test_sgd_update_is_bit_for_bit_the_textbook_formula(momentum, nesterov, fast
 
 def test_flat_state_views_and_apply():
     params = [np.zeros((2, 3)), np.zeros(4), np.zeros((1, 2))]
-    assert FlatState.fits(params) and not FlatState.fits([]) and not FlatState.fits([params[0], np.zeros(2, np.float32)])
+    assert FlatState.fits(params) and not FlatState.fits([])
+    assert not FlatState.fits([params[0], np.zeros(2, np.float32)])  # two dtypes
     flat = FlatState(params, {"momentum": 0.0, "other": 1.5})
     assert flat.gradients.shape == flat.work.shape == (12,)
     for views in (flat.gradient_views, flat.slot_views["momentum"], flat.parts(flat.slots["other"])):

@@ -16,7 +16,7 @@ def with_ones(cols):
 
 
 def by_pool_offset(cols, n, out_hw, pooled_hw):
-    """`ops.im2col`'s rows of the pooled outputs, regrouped `(dy, dx, n, i, j)` as `im2col_by_pool_offset` holds them."""
+    """`ops.im2col`'s rows of the pooled outputs, regrouped `(dy, dx, n, i, j)` as `im2col_by_pool_offset` has them."""
     full = cols.reshape(n, *out_hw, -1)
     rows, columns = 2 * pooled_hw[0], 2 * pooled_hw[1]
     return np.concatenate(
