@@ -3,14 +3,16 @@
 The step runs a large batch in chunks of samples (`chunk_values=`) and has two ways to the
 input gradient: col2im over every kernel offset, and kernel row by kernel row (`by_rows=`,
 stride 1 only). Each is forced in turn through those parameters and checked against
-`Conv2D.forward` / `Conv2D.backward` and against central differences, in float64.
+`Conv2D.forward` / `Conv2D.backward` and against central differences, in float64; and models
+of each convolution train alike through `minikeras.config.fast_paths(False)`.
 """
 
 import numpy as np
 import pytest
 from gradcheck import assert_gradients_close, numerical_gradient
 
-from minikeras import layers
+import minikeras as keras
+from minikeras import config, layers
 from minikeras.fast import chunks
 from minikeras.fast.conv2d import Conv2DStep, by_kernel_rows
 
@@ -208,3 +210,26 @@ def test_backward_needs_a_training_forward():
     step.forward(np.ones((1, 5, 5, 1)), training=False)
     with pytest.raises(RuntimeError, match=f"'{conv.name}'.*training=True"):
         step.backward(np.ones((1, 3, 3, 2)))
+
+
+@pytest.mark.parametrize("case", sorted(CONVS))
+def test_a_model_of_the_convolution_trains_alike_through_the_switch(case):
+    rng = np.random.default_rng(7)
+    x = input_for(CONVS[case](), rng, batch=24)
+    y = rng.integers(0, 3, 24)
+
+    def trained():
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential(
+            [keras.Input(shape=x.shape[1:], dtype="float64"), CONVS[case](), layers.Flatten(**F64), layers.Dense(3, **F64)]
+        )
+        model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="mse")
+        history = model.fit(x, np.eye(3)[y], batch_size=8, epochs=2, shuffle=False, verbose=0)
+        return model.get_weights(), history.history["loss"]
+
+    fast = trained()
+    with config.fast_paths(False):
+        reference = trained()
+    for a, b in zip(fast[0], reference[0], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(fast[1], reference[1], rtol=1e-10)

@@ -181,7 +181,7 @@ def calls(monkeypatch):
     return counts
 
 
-def test_the_reference_path_runs_the_layers_own_backward_and_the_fast_path_the_fused_step(calls):
+def test_the_reference_path_runs_the_layers_own_backward_and_the_fast_path_its_own_steps(calls):
     x, y, _ = lines(n_train=30, dtype="float32")
     with config.fast_paths(False):
         keras.utils.set_random_seed(0)
