@@ -18,7 +18,8 @@ import numpy as np
 import workloads  # this folder's: the lines CNN, as the benchmark runs it
 
 import minikeras
-from minikeras.layers import fused
+from minikeras.fast.conv_pool import ConvMaxPool
+from minikeras.fast.plan import plan
 
 BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 IMAGE_SIZES = [28, 56, 84, 112]
@@ -50,16 +51,16 @@ def rate(model, x, y, batch_size, train: bool, repeats: int = 5) -> float:
 def layer_split(model, x):
     """Milliseconds of forward and backward per step for one training step on batch `x`.
 
-    The steps are those `fit` runs (`fused.plan`: a Conv2D and its 2x2 max pooling are one step),
-    and the first step skips its input gradient, as in `fit`.
+    The steps are those `fit` runs on the fast path (`minikeras.fast.plan.plan`: a Conv2D and its
+    2x2 max pooling are one step), and the first step skips its input gradient, as in `fit`.
     """
-    steps = [step for _, step in fused.plan(model.layers)]
+    steps = [step for _, step in plan(model.layers)]
     inputs = [x]
     for step in steps:
         inputs.append(step.forward(inputs[-1], training=False))
     split = []
     for position, (step, step_input, output) in enumerate(zip(steps, inputs, inputs[1:])):
-        backward = step.backward if position else step.backward_without_input_gradient
+        input_gradient = position > 0
         repeats = 20
         start = time.perf_counter()
         for _ in range(repeats):
@@ -69,8 +70,8 @@ def layer_split(model, x):
         start = time.perf_counter()
         for _ in range(repeats):
             step.forward(step_input, training=True)
-            backward(np.ones_like(output))
-        layers = [step.conv, step.pool] if isinstance(step, fused.ConvMaxPool) else [step]
+            step.backward(np.ones_like(output), input_gradient=input_gradient)
+        layers = [step.conv, step.pool] if isinstance(step, ConvMaxPool) else [step.layer]
         split.append(
             (
                 " + ".join(f"{layer.name} ({type(layer).__name__})" for layer in layers),

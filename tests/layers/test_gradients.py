@@ -189,23 +189,6 @@ def test_whole_small_cnn_weight_gradients_match_central_differences():
             assert_gradients_close(layer.grads[name], numerical_gradient(loss, weight))
 
 
-@pytest.mark.parametrize("case", sorted(LAYER_CASES))
-def test_backward_without_input_gradient_gives_the_same_weight_gradients(case):
-    make_layer, input_shape = LAYER_CASES[case]
-    rng = np.random.default_rng(5)
-    layer = make_layer()
-    x = rng.normal(size=input_shape)
-    layer.build_for(x.shape)
-    upstream = rng.normal(size=layer.compute_output_shape(x.shape))
-    layer.forward(x, training=True)
-    layer.backward(upstream)
-    expected = {name: grad.copy() for name, grad in layer.grads.items()}
-    layer.forward(x, training=True)
-    assert layer.backward_without_input_gradient(upstream) is None
-    for name, grad in expected.items():
-        np.testing.assert_array_equal(layer.grads[name], grad)
-
-
 def _training_twin_factory(case, rng):
     """(layer, x, upstream, fresh) for a TRAINING_CASES entry; `fresh()` is a new twin with `layer`'s current weights."""
     make_layer, input_shape = TRAINING_CASES[case]
@@ -256,19 +239,6 @@ def test_training_cases_shapes_and_inference_keep_nothing(case):
     layer.backward(np.ones(y.shape))
     with pytest.raises(RuntimeError, match="training=True"):
         layer.backward(np.ones(y.shape))
-
-
-@pytest.mark.parametrize("case", sorted(TRAINING_CASES))
-def test_training_backward_without_input_gradient_gives_the_same_weight_gradients(case):
-    _, x, upstream, fresh = _training_twin_factory(case, np.random.default_rng(5))
-    full, light = fresh(), fresh()
-    full.forward(x, training=True)
-    full.backward(upstream)
-    light.forward(x, training=True)
-    assert light.backward_without_input_gradient(upstream) is None
-    assert sorted(light.grads) == sorted(full.grads)
-    for name, grad in full.grads.items():
-        np.testing.assert_array_equal(light.grads[name], grad)
 
 
 def test_whole_model_with_the_new_layers_matches_central_differences_in_training():
