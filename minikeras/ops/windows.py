@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+
 def output_length(length: int, window: int, stride: int, padding: str, dilation: int = 1) -> int:
     """Return the output length of a sliding window along one axis.
 

@@ -67,6 +67,7 @@ def _set_worker_dataset(dataset) -> None:
 
 
 def _fetch_in_worker(index: int):
+    assert _worker_dataset is not None  # set by the pool's initializer
     return _worker_dataset[index]
 
 
