@@ -196,7 +196,7 @@ class VarianceScaling(RandomInitializer):
 def _variance_scaling_preset(class_name: str, scale: float, mode: str, distribution: str, doc: str):
     """Make a named VarianceScaling subclass whose only argument is `seed`."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
 
     def get_config(self) -> dict:

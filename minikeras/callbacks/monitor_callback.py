@@ -119,7 +119,7 @@ class MonitorCallback(Callback):
         assert self.monitor_op is not None  # chosen by `_set_monitor_op` first
         return bool(self.monitor_op(value - self.min_delta, reference))
 
-    def get_monitor_value(self, logs):
+    def get_monitor_value(self, logs: dict | None) -> Any:
         """Return `logs[monitor]`, or None with a warning naming the keys that are there."""
         logs = logs or {}
         value = logs.get(self.monitor)

@@ -24,7 +24,7 @@ class TerminateOnNaN(Callback):
         >>> model.fit(x, y, epochs=10, callbacks=[TerminateOnNaN()])
     """
 
-    def __init__(self, raise_error: bool = False):
+    def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
         self.raise_error = raise_error
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,14 @@ from minikeras.layers.base import (
 )
 
 
-def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=(1, 1)):
+def spatial_output_shape(
+    layer: Layer,
+    input_shape: Sequence[int | None],
+    window: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    dilation: Sequence[int] = (1, 1),
+) -> tuple[int | None, ...]:
     """Output (height, width) of a sliding-window layer, or a ValueError naming the layer.
 
     Used by Conv2D and the pooling layers; `input_shape` is channels_last.
@@ -37,14 +45,14 @@ def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=
     return tuple(out)
 
 
-def to_channels_last(shape, data_format):
+def to_channels_last(shape: Sequence[int | None], data_format: str) -> tuple:
     """Rewrite a channels_first shape `(N, C, H, W)` as `(N, H, W, C)`."""
     if data_format == "channels_first":
         return (shape[0], *shape[2:], shape[1])
     return tuple(shape)
 
 
-def from_channels_last(shape, data_format):
+def from_channels_last(shape: Sequence[int | None], data_format: str) -> tuple:
     """Rewrite a channels_last shape `(N, H, W, C)` in `data_format`."""
     if data_format == "channels_first":
         return (shape[0], shape[-1], *shape[1:-1])

@@ -227,7 +227,7 @@ class _PerFeatureSums:
     broadcast against x.
     """
 
-    def __init__(self, ndim: int, axis: int):
+    def __init__(self, ndim: int, axis: int) -> None:
         letters = "abcdefghijklmnopqrstuvwxyz"[:ndim]
         self.axis = axis
         self.broadcast = tuple(-1 if a == axis else 1 for a in range(ndim))

@@ -134,7 +134,7 @@ def _wrapper_class(class_name: str, fn, default_name: str, direction: str, doc: 
     pickles and prints by that name).
     """
 
-    def __init__(self, name=default_name, dtype=None, **kwargs):
+    def __init__(self, name: str = default_name, dtype: DTypeLike | None = None, **kwargs: Any) -> None:
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **{**fixed, **kwargs})
 
     namespace = {"__init__": __init__, "direction": direction, "__doc__": doc, "__module__": module}
