@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -252,11 +252,11 @@ class Trainer:
         y: ArrayLike | None = None,
         batch_size: int | None = None,
         epochs: int = 1,
-        verbose: int | str = "auto",
+        verbose: int | Literal["auto"] = "auto",
         callbacks: Sequence[Callback] | None = None,
         validation_split: float = 0.0,
         validation_data: tuple | Data | None = None,
-        shuffle: bool | str = True,
+        shuffle: bool | Literal["batch"] = True,
         class_weight: dict[int, float] | None = None,
         sample_weight: ArrayLike | None = None,
         initial_epoch: int = 0,
@@ -352,7 +352,7 @@ class Trainer:
         try:
             with interrupt.deferred_keyboard_interrupt() as interrupted:
                 if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
-                    initial_epoch = self._initial_epoch  # type: ignore[unreachable]  # (set by on_train_begin)
+                    initial_epoch = self._initial_epoch  # type: ignore[unreachable]  # mypy misses on_train_begin
                 optimizer_ready = False  # a model fed by a generator is built by its first batch
                 batch_hooks = callback_list.wants_batch_hooks("train")
                 for epoch in range(initial_epoch, epochs):
@@ -404,7 +404,7 @@ class Trainer:
         x: Data | None = None,
         y: ArrayLike | None = None,
         batch_size: int | None = None,
-        verbose: int | str = "auto",
+        verbose: int | Literal["auto"] = "auto",
         sample_weight: ArrayLike | None = None,
         steps: int | None = None,
         callbacks: Sequence[Callback] | None = None,
@@ -458,7 +458,7 @@ class Trainer:
         self,
         x: Data,
         batch_size: int | None = None,
-        verbose: int | str = "auto",
+        verbose: int | Literal["auto"] = "auto",
         steps: int | None = None,
         callbacks: Sequence[Callback] | None = None,
     ) -> np.ndarray:
