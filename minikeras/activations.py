@@ -22,11 +22,15 @@ either direction (only `exponential` overflows, as it does in Keras).
 from __future__ import annotations
 
 import math
+from typing import Any, TypeAlias
 
 import numpy as np
 
 from minikeras.ops.special import erfc
 from minikeras.saving import registry
+
+# What `get` accepts: an activation object, a name ("relu"), a config dict, or None for linear.
+ActivationLike: TypeAlias = "Activation | str | dict | None"
 
 
 class Activation:
@@ -38,6 +42,7 @@ class Activation:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    # Subclasses take `x` and `y` as Any: each reads only the one `uses_input` names, which is never None.
     def gradient(self, grad: np.ndarray, x: np.ndarray | None, y: np.ndarray | None) -> np.ndarray:
         raise NotImplementedError
 
@@ -53,7 +58,7 @@ class Activation:
     def from_config(cls, config: dict) -> Activation:
         return cls(**config)
 
-    def with_options(self, **options) -> Activation:
+    def with_options(self, **options: Any) -> Activation:
         """Return a copy of this activation with some constructor arguments changed."""
         return type(self).from_config({**self.get_config(), **options})
 
@@ -67,10 +72,10 @@ class Linear(Activation):
 
     name = "linear"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return x
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad
 
 
@@ -79,13 +84,13 @@ class ReLU(Activation):
 
     name = "relu"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0)
 
-    def apply_in_place(self, z):
+    def apply_in_place(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0, out=z)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * (y > 0)
 
 
@@ -103,10 +108,10 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return _stable_sigmoid(x)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * y * (1 - y)
 
 
@@ -115,13 +120,13 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
-    def apply_in_place(self, z):
+    def apply_in_place(self, z: np.ndarray) -> np.ndarray:
         return np.tanh(z, out=z)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * (1 - y * y)
 
 
@@ -136,10 +141,10 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x, **options):
+    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
         if options:  # Keras's functional form: softmax(x, axis=1)
             return self.with_options(**options)(x)
         # ufunc reductions and in-place steps: this runs on every training step, where each
@@ -148,10 +153,10 @@ class Softmax(Activation):
         e /= np.add.reduce(e, axis=self.axis, keepdims=True)
         return e
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return y * (grad - np.sum(grad * y, axis=self.axis, keepdims=True))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"axis": self.axis}
 
 
@@ -173,18 +178,18 @@ class ELU(Activation):
     name = "elu"
     uses_input = True
 
-    def __init__(self, alpha: float = 1.0):
+    def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
 
-    def __call__(self, x, **options):
+    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
         if options:
             return self.with_options(**options)(x)
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * np.where(x > 0, 1.0, self.alpha * np.exp(np.minimum(x, 0)))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"alpha": self.alpha}
 
 
@@ -201,10 +206,10 @@ class SELU(Activation):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.scale * np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * np.where(y > 0, self.scale, y + self.scale * self.alpha)
 
 
@@ -234,17 +239,17 @@ class GELU(Activation):
     _c = math.sqrt(2.0 / math.pi)
     _k = 0.044715
 
-    def __init__(self, approximate: bool = False):
+    def __init__(self, approximate: bool = False) -> None:
         self.approximate = bool(approximate)
 
-    def __call__(self, x, **options):
+    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
         if options:
             return self.with_options(**options)(x)
         if self.approximate:
             return 0.5 * x * (1.0 + np.tanh(self._c * (x + self._k * x * x * x)))
         return x * (0.5 * erfc(-x / math.sqrt(2.0)))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         if self.approximate:
             t = np.tanh(self._c * (x + self._k * x * x * x))
             slope = 0.5 * (1.0 + t) + 0.5 * x * ((1.0 - t * t) * self._c * (1.0 + 3.0 * self._k * x * x))
@@ -253,7 +258,7 @@ class GELU(Activation):
         pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
         return grad * (cdf + x * pdf)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"approximate": self.approximate}
 
 
@@ -263,10 +268,10 @@ class Softplus(Activation):
     name = "softplus"
     uses_input = True
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * _stable_sigmoid(x)
 
 
@@ -276,10 +281,10 @@ class Softsign(Activation):
     name = "softsign"
     uses_input = True
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return x / (1.0 + np.abs(x))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         denominator = 1.0 + np.abs(x)
         return grad / (denominator * denominator)
 
@@ -294,10 +299,10 @@ class SiLU(Activation):
     name = "silu"
     uses_input = True
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return x * _stable_sigmoid(x)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         s = _stable_sigmoid(x)
         return grad * (s * (1.0 + x * (1.0 - s)))
 
@@ -311,10 +316,10 @@ class HardSigmoid(Activation):
 
     name = "hard_sigmoid"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return np.where((y > 0) & (y < 1), grad / 6.0, 0.0).astype(grad.dtype, copy=False)
 
 
@@ -323,13 +328,13 @@ class Exponential(Activation):
 
     name = "exponential"
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
-    def apply_in_place(self, z):
+    def apply_in_place(self, z: np.ndarray) -> np.ndarray:
         return np.exp(z, out=z)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad * y
 
 
@@ -344,18 +349,18 @@ class LeakyReLU(Activation):
     name = "leaky_relu"
     uses_input = True
 
-    def __init__(self, negative_slope: float = 0.2):
+    def __init__(self, negative_slope: float = 0.2) -> None:
         self.negative_slope = float(negative_slope)
 
-    def __call__(self, x, **options):
+    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
         if options:
             return self.with_options(**options)(x)
         return np.where(x >= 0, x, self.negative_slope * x)
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return np.where(x >= 0, grad, self.negative_slope * grad)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"negative_slope": self.negative_slope}
 
 
@@ -371,19 +376,19 @@ class LogSoftmax(Activation):
 
     name = "log_softmax"
 
-    def __init__(self, axis: int = -1):
+    def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x, **options):
+    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
         if options:
             return self.with_options(**options)(x)
         shifted = x - np.max(x, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
-    def gradient(self, grad, x, y):
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         return grad - np.exp(y) * np.sum(grad, axis=self.axis, keepdims=True)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"axis": self.axis}
 
 
@@ -424,14 +429,14 @@ ALL_ACTIVATIONS: dict[str, Activation] = {
 }
 
 # Class names, for configured activations saved as `{"class_name": "GELU", "config": {...}}`.
-ACTIVATION_CLASSES: dict[str, type] = {
+ACTIVATION_CLASSES: dict[str, type[Activation]] = {
     cls.__name__: cls
     for cls in (Linear, ReLU, Sigmoid, Tanh, Softmax, ELU, SELU, GELU, Softplus, Softsign, SiLU)
     + (HardSigmoid, Exponential, LeakyReLU, LogSoftmax)
 }
 
 
-def get(identifier) -> Activation:
+def get(identifier: ActivationLike) -> Activation:
     """Return the activation for a name, None (linear), a config dict or an activation object.
 
     Raises:
@@ -450,7 +455,7 @@ def get(identifier) -> Activation:
     return registry.resolve(identifier, ALL_ACTIVATIONS, "activation", Activation)
 
 
-def serialize(activation: Activation):
+def serialize(activation: Activation) -> str | dict:
     """Return what Keras writes for `activation` in a layer config.
 
     A built-in activation with its default options is written as its name

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+
 _FLOAT_TYPES = ("float16", "float32", "float64")
-_settings = {"floatx": "float32", "epsilon": 1e-7}
+_settings: dict[str, Any] = {"floatx": "float32", "epsilon": 1e-7}
 
 
 def floatx() -> str:
@@ -41,7 +45,7 @@ def set_epsilon(value: float) -> None:
     _settings["epsilon"] = float(value)
 
 
-def standardize_dtype(dtype) -> str:
+def standardize_dtype(dtype: DTypeLike | dict | None) -> str:
     """Return the float dtype name for `dtype`, or `floatx()` when it is None.
 
     Raises:
@@ -50,7 +54,8 @@ def standardize_dtype(dtype) -> str:
     if dtype is None:
         return floatx()
     if isinstance(dtype, dict):  # Keras 3 writes dtype policies as {"config": {"name": ...}}
-        dtype = dtype.get("config", {}).get("name", dtype)
+        # (mypy also sees numpy's dict form of a dtype here, which has no "config")
+        dtype = dtype.get("config", {}).get("name", dtype)  # type: ignore[union-attr]
     name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
     if name not in _FLOAT_TYPES:
         raise ValueError(f"dtype must be one of {_FLOAT_TYPES}. Received: dtype={dtype!r}")

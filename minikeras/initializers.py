@@ -9,12 +9,21 @@ the same values on every call.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
 
 from minikeras import config as _config
 from minikeras.saving import registry
 from minikeras.utils.random import make_rng
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
+    from typing_extensions import Self
+
+# What `get` accepts: an initializer object, a name ("glorot_uniform") or a config dict.
+InitializerLike: TypeAlias = "Initializer | str | dict"
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
@@ -36,81 +45,81 @@ def compute_fans(shape: tuple[int, ...]) -> tuple[float, float]:
 class Initializer:
     """Base class: `__call__(shape, dtype=None) -> ndarray` and `get_config()`."""
 
-    def __call__(self, shape, dtype=None) -> np.ndarray:
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         raise NotImplementedError
 
     def get_config(self) -> dict:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         return cls(**config)
 
 
 class Zeros(Initializer):
     """All zeros."""
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return np.zeros(shape, dtype=_config.standardize_dtype(dtype))
 
 
 class Ones(Initializer):
     """All ones."""
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return np.ones(shape, dtype=_config.standardize_dtype(dtype))
 
 
 class Constant(Initializer):
     """Every element equal to `value`."""
 
-    def __init__(self, value: float = 0.0):
+    def __init__(self, value: float = 0.0) -> None:
         self.value = value
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         return np.full(shape, self.value, dtype=_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"value": self.value}
 
 
 class RandomInitializer(Initializer):
     """Base for initializers that draw random numbers; holds the optional `seed`."""
 
-    def __init__(self, seed: int | None = None):
+    def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"seed": self.seed}
 
 
 class RandomNormal(RandomInitializer):
     """Normal distribution with `mean` and `stddev` (defaults 0.0 and 0.05)."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         values = make_rng(self.seed).normal(self.mean, self.stddev, size=shape)
         return values.astype(_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
 class RandomUniform(RandomInitializer):
     """Uniform distribution on `[minval, maxval)` (defaults -0.05 and 0.05)."""
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         values = make_rng(self.seed).uniform(self.minval, self.maxval, size=shape)
         return values.astype(_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
@@ -127,15 +136,15 @@ def _truncated_normal(rng: np.random.Generator, stddev: float, shape, mean: floa
 class TruncatedNormal(RandomInitializer):
     """Normal distribution cut at two standard deviations (values beyond are redrawn)."""
 
-    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = mean, stddev
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         values = _truncated_normal(make_rng(self.seed), self.stddev, shape, self.mean)
         return values.astype(_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -149,7 +158,9 @@ class VarianceScaling(RandomInitializer):
         seed: optional integer for repeatable values.
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(
+        self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal", seed: int | None = None
+    ) -> None:
         super().__init__(seed)
         if scale <= 0:
             raise ValueError(f"scale must be positive. Received: scale={scale}")
@@ -163,7 +174,7 @@ class VarianceScaling(RandomInitializer):
         self.scale, self.mode = scale, mode
         self.distribution = "truncated_normal" if distribution == "normal" else distribution
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         fan_in, fan_out = compute_fans(tuple(shape))
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         variance = self.scale / max(1.0, n)
@@ -178,17 +189,17 @@ class VarianceScaling(RandomInitializer):
             values = rng.uniform(-limit, limit, size=shape)
         return values.astype(_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
 def _variance_scaling_preset(class_name: str, scale: float, mode: str, distribution: str, doc: str):
     """Make a named VarianceScaling subclass whose only argument is `seed`."""
 
-    def __init__(self, seed=None):
+    def __init__(self, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"seed": self.seed}
 
     return type(class_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config, "__doc__": doc})
@@ -213,11 +224,11 @@ class Orthogonal(RandomInitializer):
     fixed by R's diagonal, is transposed when rows < cols and reshaped back.
     """
 
-    def __init__(self, gain: float = 1.0, seed: int | None = None):
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)
         self.gain = gain
 
-    def __call__(self, shape, dtype=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
         shape = tuple(shape)
         if len(shape) < 2:
             raise ValueError(f"The Orthogonal initializer needs a shape of rank >= 2. Received: shape={shape}")
@@ -229,7 +240,7 @@ class Orthogonal(RandomInitializer):
             q = q.T
         return (self.gain * q.reshape(shape)).astype(_config.standardize_dtype(dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"gain": self.gain, "seed": self.seed}
 
 
@@ -252,7 +263,7 @@ ALL_INITIALIZERS: dict[str, type] = {
 ALL_INITIALIZERS.update({cls.__name__: cls for cls in list(ALL_INITIALIZERS.values())})
 
 
-def get(identifier) -> Initializer:
+def get(identifier: InitializerLike) -> Initializer:
     """Return an initializer for a name, a config dict or an initializer object."""
     return registry.resolve(identifier, ALL_INITIALIZERS, "initializer", Initializer)
 

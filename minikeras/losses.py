@@ -15,6 +15,8 @@ unreduced per-sample values, as Keras's do.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -23,6 +25,15 @@ from minikeras import config as _config
 from minikeras.ops.constants import index_vector
 from minikeras.saving import registry
 from minikeras.utils.sample_weights import broadcast_sample_weight
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+    from typing_extensions import Self
+
+# A loss's value: a numpy float, or the per-sample values with `reduction="none"`.
+LossValue: TypeAlias = "np.floating | np.ndarray"
+# The per-sample values and, when asked, their gradient with respect to the predictions.
+ValuesAndGradient: TypeAlias = "tuple[np.ndarray, np.ndarray | None]"
 
 _REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
@@ -44,7 +55,9 @@ class Loss:
 
     default_name = "loss"
 
-    def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
+    def __init__(
+        self, name: str | None = None, reduction: str | None = "sum_over_batch_size", dtype: DTypeLike | None = None
+    ) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(
                 f"Invalid reduction for loss {name or self.default_name}: {reduction!r}. Expected one of {_REDUCTIONS}."
@@ -54,19 +67,21 @@ class Loss:
         self.dtype = dtype
 
     # -- what subclasses define
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         raise NotImplementedError
 
     # -- public API
-    def __call__(self, y_true, y_pred, sample_weight=None):
+    def __call__(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> LossValue:
         value, _ = self._reduce(y_true, y_pred, sample_weight, with_gradient=False)
         return value
 
-    def gradient(self, y_true, y_pred, sample_weight=None) -> np.ndarray:
+    def gradient(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> np.ndarray:
         """Return dL/dy_pred of the reduced loss, shaped like `y_pred`."""
         return self._reduce(y_true, y_pred, sample_weight, with_gradient=True)[1]
 
-    def value_and_gradient(self, y_true, y_pred, sample_weight=None):
+    def value_and_gradient(
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[LossValue, np.ndarray]:
         """Return `(loss, dL/dy_pred)` computed in one pass."""
         return self._reduce(y_true, y_pred, sample_weight, with_gradient=True)
 
@@ -78,7 +93,9 @@ class Loss:
         """Whether `value_and_logits_gradient` applies to this loss as configured."""
         return False
 
-    def value_and_logits_gradient(self, y_true, probs, sample_weight=None):
+    def value_and_logits_gradient(
+        self, y_true: ArrayLike, probs: np.ndarray, sample_weight: ArrayLike | None = None
+    ) -> tuple[LossValue, np.ndarray] | None:
         """`(loss, dL/dz)` for `probs = softmax(z)` over the last axis, or None where a
         probability is clipped (see `softmax_shortcut`). Only when `takes_softmax_shortcut()`."""
         try:
@@ -90,7 +107,7 @@ class Loss:
         raise NotImplementedError(f"{type(self).__name__} has no softmax shortcut.")
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         config = dict(config)
         config.pop("dtype", None)
         return cls(**config)
@@ -121,6 +138,7 @@ class Loss:
             value = values.sum() * scale
         if not with_gradient:
             return value, None
+        assert grad is not None  # `compute` returns the gradient when asked for it
         factor = np.asarray(scale, dtype=grad.dtype)
         if weights is not None:
             # one weight per value; the values reduced `reduced_axis` of y_pred away
@@ -140,7 +158,13 @@ def _match_rank(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return y_true if shape == y_true.shape else y_true.reshape(shape)
 
 
-def check_target_shape(target_shape, prediction_shape, what="y_true", predictions="y_pred", loss=None) -> tuple:
+def check_target_shape(
+    target_shape: Sequence[int],
+    prediction_shape: Sequence[int | None],
+    what: str = "y_true",
+    predictions: str = "y_pred",
+    loss: Loss | None = None,
+) -> tuple:
     """Check that targets can go with predictions one to one, as every loss but the sparse ones needs.
 
     The two may differ by one trailing axis of 1 (targets `(samples,)` for
@@ -211,8 +235,14 @@ class CategoricalCrossentropy(Loss):
     default_name = "categorical_crossentropy"
 
     def __init__(
-        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None
-    ):
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1]. Received: label_smoothing={label_smoothing}")
@@ -220,7 +250,7 @@ class CategoricalCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         classes = y_true.shape[-1]  # Keras smooths with the last axis's size, whatever `axis` is
         if self.axis not in (-1, y_pred.ndim - 1):
@@ -233,7 +263,7 @@ class CategoricalCrossentropy(Loss):
             grad = np.moveaxis(grad, -1, self.axis)
         return values, grad
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
@@ -249,7 +279,9 @@ class CategoricalCrossentropy(Loss):
         return softmax_shortcut(_match_rank(y_true, probs).astype(probs.dtype, copy=False), probs, with_gradient)
 
 
-def categorical_crossentropy_with_gradient(y_true, y_pred, from_logits, with_gradient):
+def categorical_crossentropy_with_gradient(
+    y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool, with_gradient: bool
+) -> ValuesAndGradient:
     """Per-sample categorical cross-entropy over the last axis and, if asked, its gradient."""
     if from_logits:
         log_q = activations.log_softmax(y_pred)
@@ -282,15 +314,21 @@ class SparseCategoricalCrossentropy(Loss):
 
     default_name = "sparse_categorical_crossentropy"
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self,
+        from_logits: bool = False,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.from_logits = bool(from_logits)
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         one_hot = sparse_labels_to_one_hot(y_true, y_pred)
         return categorical_crossentropy_with_gradient(one_hot, y_pred, self.from_logits, with_gradient)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "from_logits": self.from_logits}
 
     def takes_softmax_shortcut(self) -> bool:
@@ -305,7 +343,7 @@ class _ClipActive(Exception):
     """Raised inside the reduction when the softmax shortcut does not give the clipped loss's gradient."""
 
 
-def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool):
+def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
     """Per-sample cross-entropy of `probs = softmax(z)` and its gradient with respect to `z`.
 
     Through the softmax's Jacobian the clipped cross-entropy's gradient (see
@@ -322,7 +360,7 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
     return values, q * y_true.sum(axis=-1, keepdims=True) - y_true
 
 
-def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient: bool):
+def sparse_softmax_shortcut(labels: np.ndarray, probs: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
     """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label.
 
     Only the probability at each label enters the loss, so only those need to be unclipped.
@@ -354,7 +392,9 @@ def sparse_labels_to_one_hot(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarr
     return one_hot
 
 
-def checked_sparse_labels(y_true, prediction_shape, what="y_true", predictions="y_pred") -> np.ndarray:
+def checked_sparse_labels(
+    y_true: ArrayLike, prediction_shape: Sequence[int | None], what: str = "y_true", predictions: str = "y_pred"
+) -> np.ndarray:
     """Integer labels shaped `prediction_shape[:-1]`, checked to be whole numbers in `[0, classes)`.
 
     Args:
@@ -411,8 +451,14 @@ class BinaryCrossentropy(Loss):
     default_name = "binary_crossentropy"
 
     def __init__(
-        self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None
-    ):
+        self,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not 0.0 <= label_smoothing <= 1.0:
             raise ValueError(f"label_smoothing must be in [0, 1]. Received: label_smoothing={label_smoothing}")
@@ -420,7 +466,7 @@ class BinaryCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         if self.axis not in (-1, y_pred.ndim - 1):  # average over another axis: move it last
             values, grad = BinaryCrossentropy(self.from_logits, self.label_smoothing).compute(
@@ -443,7 +489,7 @@ class BinaryCrossentropy(Loss):
                 grad = np.where(inside, (p - y_true) / (p * (1.0 - p)), 0.0).astype(y_pred.dtype, copy=False) / width
         return elements.mean(axis=-1), grad
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "from_logits": self.from_logits,
@@ -457,7 +503,7 @@ class MeanSquaredError(Loss):
 
     default_name = "mean_squared_error"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         diff = y_pred - _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         values = np.mean(diff * diff, axis=-1)
         return values, (2.0 / diff.shape[-1]) * diff if with_gradient else None
@@ -468,7 +514,7 @@ class MeanAbsoluteError(Loss):
 
     default_name = "mean_absolute_error"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         diff = y_pred - _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         values = np.mean(np.abs(diff), axis=-1)
         return values, np.sign(diff) / diff.shape[-1] if with_gradient else None
@@ -489,7 +535,7 @@ class MeanAbsolutePercentageError(Loss):
 
     default_name = "mean_absolute_percentage_error"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         scale = 100.0 / np.maximum(np.abs(y_true), _config.epsilon())
         diff = y_pred - y_true
@@ -509,7 +555,7 @@ class MeanSquaredLogarithmicError(Loss):
 
     default_name = "mean_squared_logarithmic_error"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         eps = _config.epsilon()
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         shifted_pred = np.maximum(y_pred, eps) + 1.0
@@ -535,11 +581,17 @@ class CosineSimilarity(Loss):
 
     default_name = "cosine_similarity"
 
-    def __init__(self, axis=-1, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self,
+        axis: int = -1,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.axis = axis
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         eps = _config.epsilon()
         y_true = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         true_unit = y_true / np.maximum(np.sqrt(np.sum(y_true * y_true, axis=self.axis, keepdims=True)), eps)
@@ -553,7 +605,7 @@ class CosineSimilarity(Loss):
         grad = -inverse * (true_unit - np.where(norm > eps, cosine * pred_unit, 0.0))
         return values, grad.astype(y_pred.dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 
 
@@ -569,11 +621,17 @@ class Huber(Loss):
 
     default_name = "huber_loss"
 
-    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name=None, dtype=None):
+    def __init__(
+        self,
+        delta: float = 1.0,
+        reduction: str | None = "sum_over_batch_size",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.delta = float(delta)
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         error = _difference(y_true, y_pred)
         small = np.abs(error) <= self.delta
         elements = np.where(small, 0.5 * error * error, self.delta * np.abs(error) - 0.5 * self.delta**2)
@@ -583,7 +641,7 @@ class Huber(Loss):
         grad = np.where(small, error, self.delta * np.sign(error)) / error.shape[-1]
         return values, grad.astype(y_pred.dtype, copy=False)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "delta": self.delta}
 
 
@@ -597,7 +655,7 @@ class LogCosh(Loss):
 
     default_name = "log_cosh"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         error = _difference(y_true, y_pred)
         doubled = -2.0 * error
         softplus = np.maximum(doubled, 0) + np.log1p(np.exp(-np.abs(doubled)))
@@ -614,7 +672,7 @@ class KLDivergence(Loss):
 
     default_name = "kl_divergence"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         eps = _config.epsilon()
         t = np.clip(_match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False), eps, 1.0)
         p = np.clip(y_pred, eps, 1.0)
@@ -630,7 +688,7 @@ class Poisson(Loss):
 
     default_name = "poisson"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         eps = _config.epsilon()
         t = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         values = np.mean(y_pred - t * np.log(y_pred + eps), axis=-1)
@@ -656,7 +714,7 @@ class Hinge(Loss):
     default_name = "hinge"
     squared = False
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         t = _hinge_labels(_match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False))
         margin = np.maximum(1.0 - t * y_pred, 0.0)
         width = y_pred.shape[-1]
@@ -688,7 +746,7 @@ class CategoricalHinge(Loss):
 
     default_name = "categorical_hinge"
 
-    def compute(self, y_true, y_pred, with_gradient):
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
         t = _match_rank(y_true, y_pred).astype(y_pred.dtype, copy=False)
         positive = np.sum(t * y_pred, axis=-1)
         others = (1.0 - t) * y_pred
@@ -702,7 +760,7 @@ class CategoricalHinge(Loss):
         return values, grad
 
 
-def _per_sample(loss_class, **options):
+def _per_sample(loss_class: type[Loss], **options: Any) -> Callable[..., np.ndarray]:
     """Make Keras's functional form of a loss: per-sample values, no reduction."""
 
     def function(y_true, y_pred, **kwargs):
@@ -764,7 +822,7 @@ ALL_LOSSES.update({cls.__name__: cls for cls in list(ALL_LOSSES.values())})
 LOSS_FUNCTIONS = {name: function for name, (_, function) in _NAMES.items()}
 
 
-def get(identifier) -> Loss:
+def get(identifier: Loss | str | dict) -> Loss:
     """Return a loss object for a name (`"mse"`), a config dict or a Loss instance."""
     return registry.resolve(identifier, ALL_LOSSES, "loss", Loss)
 

@@ -9,9 +9,17 @@ size first, as Keras 3 does.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 import numpy as np
 
 from minikeras.saving import registry
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+# What `get` accepts: a regularizer object, a name ("l2"), a config dict, or None for none.
+RegularizerLike: TypeAlias = "Regularizer | str | dict | None"
 
 
 class Regularizer:
@@ -27,7 +35,7 @@ class Regularizer:
         return {}
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         return cls(**config)
 
 
@@ -45,11 +53,11 @@ class L1L2(Regularizer):
         l2: L2 factor (default 0.0).
     """
 
-    def __init__(self, l1=0.0, l2=0.0):
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = _non_negative("l1", l1)
         self.l2 = _non_negative("l2", l2)
 
-    def __call__(self, x):
+    def __call__(self, x: np.ndarray) -> float:
         penalty = 0.0
         if self.l1:
             penalty += self.l1 * float(np.sum(np.abs(x)))
@@ -57,7 +65,7 @@ class L1L2(Regularizer):
             penalty += self.l2 * float(np.sum(np.square(x)))
         return penalty
 
-    def gradient(self, x):
+    def gradient(self, x: np.ndarray) -> np.ndarray:
         grad = np.zeros_like(x)
         if self.l1:
             grad += self.l1 * np.sign(x)
@@ -65,40 +73,40 @@ class L1L2(Regularizer):
             grad += (2 * self.l2) * x
         return grad
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l1": self.l1, "l2": self.l2}
 
 
 class L1(L1L2):
     """`l1 * sum(|x|)` (default l1=0.01)."""
 
-    def __init__(self, l1=0.01):
+    def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l1": self.l1}
 
 
 class L2(L1L2):
     """`l2 * sum(x^2)` (default l2=0.01)."""
 
-    def __init__(self, l2=0.01):
+    def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"l2": self.l2}
 
 
 ALL_REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 
-def get(identifier) -> Regularizer | None:
+def get(identifier: RegularizerLike) -> Regularizer | None:
     """Return a regularizer for None, a name ("l2"), a config dict or a Regularizer."""
     if identifier is None:
         return None
     return registry.resolve(identifier, ALL_REGULARIZERS, "regularizer", Regularizer)
 
 
-def serialize(regularizer: Regularizer | None):
+def serialize(regularizer: Regularizer | None) -> dict | None:
     """Return Keras's config form of `regularizer` (None stays None)."""
     return None if regularizer is None else registry.serialize(regularizer, "keras.regularizers")

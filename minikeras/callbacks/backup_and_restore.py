@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 import os
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from minikeras.callbacks.callback import Callback
-from minikeras.callbacks.save_frequency import BatchSaveCounter
+from minikeras.callbacks.save_frequency import BatchSaveCounter, is_positive_int
 from minikeras.utils.random import global_rng
 
 _METADATA = "training_metadata.json"
@@ -53,13 +54,17 @@ class BackupAndRestore(Callback):
         >>> model.fit(x, y, epochs=50, callbacks=[backup])  # resumes at epoch 20
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
+    def __init__(
+        self,
+        backup_dir: str | os.PathLike[str],
+        save_freq: Literal["epoch"] | int = "epoch",
+        double_checkpoint: bool = False,
+        delete_checkpoint: bool = True,
+    ) -> None:
         super().__init__()
         if not backup_dir:
             raise ValueError(f"Empty `backup_dir` argument passed. Received: backup_dir={backup_dir!r}")
-        if save_freq != "epoch" and not (
-            isinstance(save_freq, numbers.Integral) and not isinstance(save_freq, bool) and save_freq > 0
-        ):
+        if save_freq != "epoch" and not is_positive_int(save_freq):
             raise ValueError(
                 f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. Expected 'epoch' or a positive integer."
             )
@@ -70,11 +75,11 @@ class BackupAndRestore(Callback):
         self._metadata_path = os.path.join(self.backup_dir, _METADATA)
         self._previous_metadata_path = self._metadata_path + ".bkp"
         self._current_epoch = 0
-        self._epoch_rng_state = None
+        self._epoch_rng_state: Mapping[str, Any] | None = None
         self._batch_counter = BatchSaveCounter()
 
     # ---------------------------------------------------------------- restore
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._batch_counter.reset()
         candidates = [path for path in (self._metadata_path, self._previous_metadata_path) if os.path.exists(path)]
         if not candidates:
@@ -108,17 +113,17 @@ class BackupAndRestore(Callback):
         self.model._initial_epoch = self._current_epoch  # fit starts at this epoch
 
     # ----------------------------------------------------------------- backup
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
         if self.save_freq != "epoch":
             # A mid-epoch backup resumes this epoch from its start: with the same shuffling.
             self._epoch_rng_state = global_rng().bit_generator.state
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._batch_counter.due(batch, self.save_freq):
             self._backup(self._current_epoch, batch, self._epoch_rng_state)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch + 1
         if self.save_freq == "epoch":
             self._backup(epoch + 1, None, global_rng().bit_generator.state)
@@ -164,7 +169,7 @@ class BackupAndRestore(Callback):
                 os.remove(path)
 
     # ----------------------------------------------------------------- delete
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if not self.delete_checkpoint or getattr(self.model, "_fit_interrupted", False):
             return  # a failed fit keeps its backup: that is what it is for
         import glob

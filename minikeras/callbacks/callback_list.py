@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from minikeras.callbacks.callback import HOOKS, Callback
 from minikeras.callbacks.history import History
 from minikeras.callbacks.progbar_logger import ProgbarLogger
@@ -18,7 +21,14 @@ class CallbackList(Callback):
         **params: `epochs`, `steps`, `verbose`, passed to `set_params`.
     """
 
-    def __init__(self, callbacks=None, add_history=False, add_progbar=False, model=None, **params):
+    def __init__(
+        self,
+        callbacks: Iterable[Callback] | None = None,
+        add_history: bool = False,
+        add_progbar: bool = False,
+        model: Any = None,
+        **params: Any,
+    ) -> None:
         super().__init__()
         callbacks = list(callbacks or [])
         for callback in callbacks:
@@ -33,17 +43,17 @@ class CallbackList(Callback):
             self.set_model(model)
         self.set_params(params)
 
-    def set_model(self, model):
+    def set_model(self, model: Any) -> None:
         super().set_model(model)
         for callback in self.callbacks:
             callback.set_model(model)
 
-    def set_params(self, params):
+    def set_params(self, params: dict) -> None:
         super().set_params(params)
         for callback in self.callbacks:
             callback.set_params(params)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Callback]:
         return iter(self.callbacks)
 
     def wants_batch_hooks(self, mode: str) -> bool:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, TextIO
 
 from minikeras.callbacks.callback import Callback
+
+if TYPE_CHECKING:
+    import csv
 
 
 class CSVLogger(Callback):
@@ -28,17 +32,17 @@ class CSVLogger(Callback):
         >>> model.fit(x, y, epochs=10, callbacks=[csv_logger])
     """
 
-    def __init__(self, filename, separator=",", append=False):
+    def __init__(self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename = os.fspath(filename)
         self.sep = separator
         self.append = append
-        self.keys = None
-        self.writer = None
+        self.keys: list[str] | None = None
+        self.writer: csv.DictWriter | None = None
         self.append_header = True
-        self.csv_file = None
+        self.csv_file: TextIO | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         if self.append:
             # A file with content already has its header.
             self.append_header = not (os.path.exists(self.filename) and os.path.getsize(self.filename) > 0)
@@ -49,8 +53,9 @@ class CSVLogger(Callback):
         self.keys = None
         self.writer = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
+        assert self.csv_file is not None  # opened by on_train_begin
         if self.keys is None:
             self.keys = sorted(logs)
             if self.keys and not any(key.startswith("val_") for key in self.keys):
@@ -66,7 +71,7 @@ class CSVLogger(Callback):
         self.writer.writerow(row)
         self.csv_file.flush()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         self._close()
 
     def _close(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from minikeras.callbacks.monitor_callback import MonitorCallback
 
 
@@ -50,15 +52,15 @@ class EarlyStopping(MonitorCallback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        min_delta=0,
-        patience=0,
-        verbose=0,
-        mode="auto",
-        baseline=None,
-        restore_best_weights=False,
-        start_from_epoch=0,
-    ):
+        monitor: str = "val_loss",
+        min_delta: float = 0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+    ) -> None:
         super().__init__(monitor, mode, baseline=baseline, min_delta=min_delta)
         if patience < 0:
             raise ValueError(
@@ -75,11 +77,11 @@ class EarlyStopping(MonitorCallback):
         self.start_from_epoch = start_from_epoch
         self.wait = 0
         self.stopped_epoch = 0
-        self.best_weights = None
+        self.best_weights: list[np.ndarray] | None = None
         self.best_epoch = 0
-        self._best_seen = None
+        self._best_seen: float | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         # Everything restarts, so that one instance can serve several fits.
         self.wait = 0
         self.stopped_epoch = 0
@@ -89,7 +91,7 @@ class EarlyStopping(MonitorCallback):
         self._best_seen = None
         self.monitor_op = None  # decided again from this fit's metrics
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()  # only now: the compiled metrics exist after the first batch
         current = self.get_monitor_value(logs)
@@ -110,7 +112,7 @@ class EarlyStopping(MonitorCallback):
             self.stopped_epoch = epoch
             self.model.stop_training = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose > 0:
             print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:

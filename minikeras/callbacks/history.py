@@ -14,15 +14,15 @@ class History(Callback):
             `{"loss": [...], "accuracy": [...], "val_loss": [...]}`.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, list] = {}
         self.epoch: list[int] = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.epoch = []
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch.append(epoch)
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)

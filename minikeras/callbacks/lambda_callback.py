@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from minikeras.callbacks.callback import HOOKS, Callback
 
 _HOOKS = (*HOOKS, "on_batch_begin", "on_batch_end")  # Keras 2's names for the train-batch hooks too
@@ -39,14 +42,14 @@ class LambdaCallback(Callback):
 
     def __init__(
         self,
-        on_epoch_begin=None,
-        on_epoch_end=None,
-        on_train_begin=None,
-        on_train_end=None,
-        on_train_batch_begin=None,
-        on_train_batch_end=None,
-        **kwargs,
-    ):
+        on_epoch_begin: Callable[[int, dict], Any] | None = None,
+        on_epoch_end: Callable[[int, dict], Any] | None = None,
+        on_train_begin: Callable[[dict], Any] | None = None,
+        on_train_end: Callable[[dict], Any] | None = None,
+        on_train_batch_begin: Callable[[int, dict], Any] | None = None,
+        on_train_batch_end: Callable[[int, dict], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__()
         misspelt = sorted(name for name in kwargs if name.startswith("on_") and name not in _HOOKS)
         if misspelt:

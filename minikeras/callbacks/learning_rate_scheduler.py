@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import numbers
+from collections.abc import Callable
 
 from minikeras.callbacks.callback import Callback
 
@@ -26,14 +27,14 @@ class LearningRateScheduler(Callback):
         >>> model.fit(x, y, epochs=15, callbacks=[LearningRateScheduler(scheduler)])
     """
 
-    def __init__(self, schedule, verbose=0):
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         if not callable(schedule):
             raise TypeError(f"LearningRateScheduler needs a function of (epoch, lr). Received: schedule={schedule!r}")
         self.schedule = schedule
         self.verbose = verbose
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         optimizer = self.model.optimizer
         if optimizer is None or not hasattr(optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
@@ -54,7 +55,7 @@ class LearningRateScheduler(Callback):
                 raise
             return self.schedule(epoch)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numbers
 import os
+from typing import Literal
 
 from minikeras.callbacks.monitor_callback import MonitorCallback
-from minikeras.callbacks.save_frequency import BatchSaveCounter
+from minikeras.callbacks.save_frequency import BatchSaveCounter, is_positive_int
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -51,22 +51,22 @@ class ModelCheckpoint(MonitorCallback):
 
     def __init__(
         self,
-        filepath,
-        monitor="val_loss",
-        verbose=0,
-        save_best_only=False,
-        save_weights_only=False,
-        mode="auto",
-        save_freq="epoch",
-        initial_value_threshold=None,
-    ):
+        filepath: str | os.PathLike[str],
+        monitor: str = "val_loss",
+        verbose: int = 0,
+        save_best_only: bool = False,
+        save_weights_only: bool = False,
+        mode: str = "auto",
+        save_freq: Literal["epoch"] | int = "epoch",
+        initial_value_threshold: float | None = None,
+    ) -> None:
         super().__init__(monitor, mode, baseline=initial_value_threshold)
         self.filepath = os.fspath(filepath)
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.initial_value_threshold = initial_value_threshold
-        if save_freq != "epoch" and not _is_positive_int(save_freq):
+        if save_freq != "epoch" and not is_positive_int(save_freq):
             raise ValueError(
                 f"Unrecognized save_freq: {save_freq!r}. Expected 'epoch' or a positive integer number of batches."
             )
@@ -83,14 +83,14 @@ class ModelCheckpoint(MonitorCallback):
         self._batch_counter = BatchSaveCounter()
         self._current_epoch = 0
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._current_epoch = epoch
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self._batch_counter.due(batch, self.save_freq):
             self._save_model(self._current_epoch, batch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.save_freq == "epoch":
             self._save_model(epoch, None, logs)
 
@@ -144,7 +144,3 @@ class ModelCheckpoint(MonitorCallback):
             self.model.save_weights(filepath, overwrite=True)
         else:
             self.model.save(filepath, overwrite=True)
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import operator
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 from minikeras.callbacks.callback import Callback
 
@@ -54,7 +56,7 @@ class MonitorCallback(Callback):
 
     Example:
         >>> class PrintImprovements(MonitorCallback):
-        ...     def on_epoch_end(self, epoch, logs=None):
+        ...     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         ...         if self.monitor_op is None:
         ...             self._set_monitor_op()
         ...         value = self.get_monitor_value(logs)
@@ -66,7 +68,9 @@ class MonitorCallback(Callback):
     # Subclasses name what depends on the monitored quantity, for the missing-key warning.
     _missing_monitor_message = "{name} conditioned on metric `{monitor}` which is not available."
 
-    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+    def __init__(
+        self, monitor: str = "val_loss", mode: str = "auto", baseline: float | None = None, min_delta: float = 0
+    ) -> None:
         super().__init__()
         if mode not in ("auto", "min", "max"):
             warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.", stacklevel=3)
@@ -75,7 +79,7 @@ class MonitorCallback(Callback):
         self.mode = mode
         self.best = baseline
         self.min_delta = abs(min_delta)
-        self.monitor_op = None
+        self.monitor_op: Callable[[Any, Any], Any] | None = None
 
     # -------------------------------------------------------------- direction
     def _set_monitor_op(self) -> None:
@@ -112,9 +116,10 @@ class MonitorCallback(Callback):
             return False
         if reference is None:
             return True
+        assert self.monitor_op is not None  # chosen by `_set_monitor_op` first
         return bool(self.monitor_op(value - self.min_delta, reference))
 
-    def get_monitor_value(self, logs):
+    def get_monitor_value(self, logs: dict | None) -> Any:
         """Return `logs[monitor]`, or None with a warning naming the keys that are there."""
         logs = logs or {}
         value = logs.get(self.monitor)

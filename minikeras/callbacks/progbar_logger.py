@@ -15,14 +15,14 @@ class ProgbarLogger(Callback):
     line. `evaluate` and `predict` get a bar of their own.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self._progress = None
+        self._progress: Progress | None = None
         self._in_fit = False
         self._verbose = 1
         self._epochs = 1
 
-    def set_params(self, params):
+    def set_params(self, params: dict) -> None:
         super().set_params(params)
         verbose = params.get("verbose", 1)
         self._verbose = 1 if verbose == "auto" else int(verbose)
@@ -41,41 +41,41 @@ class ProgbarLogger(Callback):
             self._progress.close(logs)
             self._progress = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._in_fit = True
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict | None = None) -> None:
         self._finish()
         self._in_fit = False
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if self._verbose and self._epochs > 1:
             print(f"Epoch {epoch + 1}/{self._epochs}", flush=True)
         self._start(self.params.get("steps"))
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._update(batch, logs)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self._finish(logs)
 
-    def on_test_begin(self, logs=None):
+    def on_test_begin(self, logs: dict | None = None) -> None:
         if not self._in_fit:
             self._start(self.params.get("steps"))
 
-    def on_test_batch_end(self, batch, logs=None):
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if not self._in_fit:
             self._update(batch, logs)
 
-    def on_test_end(self, logs=None):
+    def on_test_end(self, logs: dict | None = None) -> None:
         if not self._in_fit:
             self._finish(logs)
 
-    def on_predict_begin(self, logs=None):
+    def on_predict_begin(self, logs: dict | None = None) -> None:
         self._start(self.params.get("steps"))
 
-    def on_predict_batch_end(self, batch, logs=None):
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._update(batch, None)
 
-    def on_predict_end(self, logs=None):
+    def on_predict_end(self, logs: dict | None = None) -> None:
         self._finish()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 from minikeras.callbacks.monitor_callback import MonitorCallback
 
@@ -40,16 +41,16 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def __init__(
         self,
-        monitor="val_loss",
-        factor=0.1,
-        patience=10,
-        verbose=0,
-        mode="auto",
-        min_delta=1e-4,
-        cooldown=0,
-        min_lr=0.0,
-        **kwargs,
-    ):
+        monitor: str = "val_loss",
+        factor: float = 0.1,
+        patience: int = 10,
+        verbose: int = 0,
+        mode: str = "auto",
+        min_delta: float = 1e-4,
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
         if "epsilon" in kwargs:  # Keras 2's name for min_delta
             warnings.warn(
                 "ReduceLROnPlateau: `epsilon` is deprecated, use `min_delta` instead.", DeprecationWarning, stacklevel=2
@@ -79,13 +80,13 @@ class ReduceLROnPlateau(MonitorCallback):
         self.wait = 0
         self.monitor_op = None  # decided again from this fit's metrics
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self._reset()
 
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.monitor_op is None:
             self._set_monitor_op()  # only now: the compiled metrics exist after the first batch
         logs = logs if logs is not None else {}

@@ -24,11 +24,11 @@ class TerminateOnNaN(Callback):
         >>> model.fit(x, y, epochs=10, callbacks=[TerminateOnNaN()])
     """
 
-    def __init__(self, raise_error: bool = False):
+    def __init__(self, raise_error: bool = False) -> None:
         super().__init__()
         self.raise_error = raise_error
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is None or math.isfinite(loss):
             return

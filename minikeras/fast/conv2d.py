@@ -121,7 +121,7 @@ class Conv2DStep:
 def kernel_matrix(conv: Conv2D) -> np.ndarray:
     """The kernel as `(kh * kw * in, filters)`, with the bias as one more row when there is one."""
     matrix = conv.kernel.reshape(-1, conv.filters)
-    return np.concatenate([matrix, conv.bias[None, :]]) if conv.use_bias else matrix
+    return np.concatenate([matrix, conv.bias[None, :]]) if conv.bias is not None else matrix  # use_bias
 
 
 def store_weight_gradients(conv: Conv2D, matrix_grad: np.ndarray) -> None:

@@ -69,7 +69,7 @@ class ConvMaxPool:
         self.chunk_values = chunk_values
         self.by_column_phase = by_column_phase
         self.by_rows = by_kernel_rows(conv) if by_rows is None else by_rows
-        self._cache = None
+        self._cache: dict | None = None
 
     @staticmethod
     def fits(conv, pool) -> bool:

@@ -46,7 +46,7 @@ class DenseStep:
         """`layer.forward(x, training)`: `(batch, ..., in)` -> `(batch, ..., units)`."""
         layer = self.layer
         z = x @ layer.kernel
-        if layer.use_bias:
+        if layer.bias is not None:  # use_bias
             add_bias(z, layer.bias)
         # z is ours: an activation that needs only its output may overwrite it.
         y = layer.activation(z) if layer.activation.uses_input else layer.activation.apply_in_place(z)

@@ -38,19 +38,20 @@ class LayerStep:
 
 def step_for(layer: Layer):
     """The fast step that runs `layer` alone."""
-    kind = type(layer)
-    if kind is Conv2D:
+    if type(layer) is Conv2D:
         return Conv2DStep(layer)
-    if kind is Dense:
+    if type(layer) is Dense:
         return DenseStep(layer)
-    if (kind is Softmax and layer.axis == -1) or (kind is Activation and is_last_axis_softmax(layer.activation)):
+    if type(layer) is Softmax and layer.axis == -1:
+        return SoftmaxStep(layer)
+    if type(layer) is Activation and is_last_axis_softmax(layer.activation):
         return SoftmaxStep(layer)
     return LayerStep(layer)
 
 
 def plan(layers: list) -> list[tuple[int, object]]:
     """The steps of one pass through `layers`: `(index of the step's last layer, step)` in order."""
-    steps = []
+    steps: list[tuple[int, object]] = []
     index = 0
     while index < len(layers):
         if index + 1 < len(layers) and ConvMaxPool.fits(layers[index], layers[index + 1]):

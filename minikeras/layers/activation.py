@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,9 @@ class ReLU(Layer):
 
     min_ndim = 1
 
-    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+    def __init__(
+        self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
             raise ValueError(f"max_value of layer '{self.name}' must be >= 0. Received: max_value={max_value}")
@@ -42,7 +45,7 @@ class ReLU(Layer):
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         plain = self.max_value is None and self.negative_slope == 0.0 and self.threshold == 0.0
         if plain:
             y = np.maximum(x, 0)
@@ -55,7 +58,7 @@ class ReLU(Layer):
             self.save_for_backward({"x": x, "plain": plain})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         x = cache["x"]
         if cache["plain"]:
@@ -65,7 +68,7 @@ class ReLU(Layer):
             slope = slope * (x < self.max_value)
         return grad * slope
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "max_value": self.max_value,
@@ -85,27 +88,28 @@ class Softmax(Layer):
 
     min_ndim = 1
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.axis = axis
         self._function = activations.Softmax(axis=axis)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         y = self._function(x)
         if training:
             self.save_for_backward({"y": y})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         return self._function.gradient(grad, None, self.saved_for_backward()["y"])
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis}
 
 
 def _real_number(value, argument: str, layer: Layer) -> float:
     """Return `value` as a float, or raise a ValueError naming the layer and the value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    real = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    if not real or not np.isfinite(value):
         raise ValueError(f"{argument} of layer '{layer.name}' must be a finite number. Received: {argument}={value!r}")
     return float(value)
 
@@ -139,7 +143,7 @@ class LeakyReLU(Layer):
 
     min_ndim = 1
 
-    def __init__(self, negative_slope=0.3, **kwargs):
+    def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:  # Keras 2 configs (and Keras 3, with a deprecation warning)
             negative_slope = kwargs.pop("alpha")
             warnings.warn("LeakyReLU's argument `alpha` is deprecated: use `negative_slope`.", DeprecationWarning, stacklevel=2)
@@ -150,7 +154,7 @@ class LeakyReLU(Layer):
             )
         self.negative_slope = float(negative_slope)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         slope = np.asarray(self.negative_slope, dtype=x.dtype)
         # max(x, slope * x) for slopes <= 1 (min above 1): faster than np.where (docs/performance.md).
         y = x * slope
@@ -159,11 +163,11 @@ class LeakyReLU(Layer):
             self.save_for_backward({"x": x})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         x = self.saved_for_backward()["x"]
         return _scale_where_negative(grad, x < 0, self.negative_slope)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "negative_slope": self.negative_slope}
 
 
@@ -185,11 +189,11 @@ class ELU(Layer):
 
     min_ndim = 1
 
-    def __init__(self, alpha=1.0, **kwargs):
+    def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.alpha = _real_number(alpha, "alpha", self)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         # alpha * expm1(min(x, 0)) + max(x, 0): each piece is exactly 0 on the other side.
         y = np.expm1(np.minimum(x, 0))
         y *= np.asarray(self.alpha, dtype=x.dtype)
@@ -198,7 +202,7 @@ class ELU(Layer):
             self.save_for_backward({"x": x, "y": y})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         # Below zero the derivative alpha * exp(x) is y + alpha; above it, 1.
         slope = cache["y"] + np.asarray(self.alpha - 1, dtype=grad.dtype)
@@ -207,7 +211,7 @@ class ELU(Layer):
         slope *= grad
         return slope
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "alpha": self.alpha}
 
 
@@ -237,7 +241,14 @@ class PReLU(Layer):
 
     splittable_inference = True
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs):
+    def __init__(
+        self,
+        alpha_initializer: initializers.InitializerLike = "zeros",
+        alpha_regularizer: regularizers.RegularizerLike = None,
+        alpha_constraint: None = None,
+        shared_axes: int | list[int] | tuple[int, ...] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if alpha_constraint is not None:
             raise ValueError(
@@ -256,7 +267,7 @@ class PReLU(Layer):
                 )
             self.shared_axes = [int(a) for a in axes]
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         shape = list(input_shape[1:])
         for axis in self.shared_axes or []:
             if axis >= len(input_shape):
@@ -272,7 +283,7 @@ class PReLU(Layer):
             )
         self.alpha = self.add_weight("alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         # relu(x) - alpha * relu(-x), Keras's formula, as min/max: faster than np.where.
         y = np.minimum(x, 0)
         y *= self.alpha
@@ -281,7 +292,7 @@ class PReLU(Layer):
             self.save_for_backward({"x": x})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         x = self.saved_for_backward()["x"]
         grad_alpha = grad * np.minimum(x, 0)
         if self.shared_axes:
@@ -289,7 +300,7 @@ class PReLU(Layer):
         self.grads["alpha"] = grad_alpha.sum(axis=0)
         return _scale_where_negative(grad, x <= 0, self.alpha)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),

@@ -28,6 +28,8 @@ import contextlib
 import contextvars
 import math
 import threading
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -35,13 +37,17 @@ from minikeras import config as _config
 from minikeras import initializers, regularizers
 from minikeras.utils.naming import to_snake_case, unique_name
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+    from typing_extensions import Self
+
 # While a model file is loaded, the number of weight values its layers may still create:
 # a config that claims more than the file holds is refused before anything is allocated.
 _weight_budget: contextvars.ContextVar[list | None] = contextvars.ContextVar("weight_budget", default=None)
 
 
 @contextlib.contextmanager
-def weight_allocation_limit(max_values: int):
+def weight_allocation_limit(max_values: int) -> Iterator[None]:
     """Within this block, layers may create at most `max_values` weight values in total."""
     token = _weight_budget.set([int(max_values)])
     try:
@@ -80,14 +86,14 @@ class Layer:
     def __init__(
         self,
         *,
-        name=None,
-        trainable=True,
-        dtype=None,
-        input_shape=None,
-        batch_input_shape=None,
-        activity_regularizer=None,
-        **kwargs,
-    ):
+        name: str | None = None,
+        trainable: bool = True,
+        dtype: DTypeLike | dict | None = None,
+        input_shape: Sequence[int | None] | int | None = None,
+        batch_input_shape: Sequence[int | None] | None = None,
+        activity_regularizer: regularizers.RegularizerLike = None,
+        **kwargs: Any,
+    ) -> None:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
@@ -107,11 +113,17 @@ class Layer:
             input_shape = tuple(batch_input_shape)[1:]
         self._input_shape_arg = None if input_shape is None else _as_shape(input_shape, "input_shape", self.name)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        self._regularizers: dict = {}
+        self._regularizers: dict[str, regularizers.Regularizer] = {}
 
     # ----------------------------------------------------------------- weights
     def add_weight(
-        self, name: str, shape, initializer="glorot_uniform", trainable: bool = True, dtype=None, regularizer=None
+        self,
+        name: str,
+        shape: Sequence[int],
+        initializer: initializers.InitializerLike = "glorot_uniform",
+        trainable: bool = True,
+        dtype: DTypeLike | None = None,
+        regularizer: regularizers.RegularizerLike = None,
     ) -> np.ndarray:
         """Create a weight of `shape`, register it under `name` and return it.
 
@@ -180,7 +192,7 @@ class Layer:
         """Return copies of the weights, in Keras's order (Dense: kernel, bias)."""
         return [value.copy() for value in self._params.values()]
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Copy `weights` (a list in `get_weights()` order) into the layer.
 
         Every shape is checked before anything is written, so a refused call
@@ -227,7 +239,7 @@ class Layer:
         """Return the output shape for `input_shape`; identity by default."""
         return tuple(input_shape)
 
-    def build_for(self, input_shape) -> None:
+    def build_for(self, input_shape: Sequence[int | None]) -> None:
         """Build the layer for `input_shape` once; later calls only check the shape.
 
         Safe to call from several threads: the weights are made exactly once.
@@ -314,7 +326,7 @@ class Layer:
         self._cache = None
         return cache
 
-    def __call__(self, x, training: bool = False) -> np.ndarray:
+    def __call__(self, x: ArrayLike, training: bool = False) -> np.ndarray:
         """Build the layer from `x`'s shape if needed, then return `forward(x, training)`."""
         x = np.asarray(x)
         if x.dtype != self.dtype:
@@ -325,7 +337,7 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Return the constructor arguments under Keras's names."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._input_shape_arg is not None:
@@ -333,7 +345,7 @@ class Layer:
         return config
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         """Create a layer from the output of `get_config()`."""
         return cls(**config)
 
@@ -357,7 +369,15 @@ def _as_shape(shape, argument: str, owner: str) -> tuple:
     return tuple(None if d is None else int(d) for d in shape)
 
 
-def normalize_tuple(value, n: int, argument: str, layer_name: str, allow_zero: bool = False) -> tuple[int, ...]:
+@overload
+def normalize_tuple(
+    value: Any, n: Literal[2], argument: str, layer_name: str, allow_zero: bool = False
+) -> tuple[int, int]: ...
+@overload
+def normalize_tuple(
+    value: Any, n: int, argument: str, layer_name: str, allow_zero: bool = False
+) -> tuple[int, ...]: ...
+def normalize_tuple(value: Any, n: int, argument: str, layer_name: str, allow_zero: bool = False) -> tuple[int, ...]:
     """Turn an int or an n-tuple into an n-tuple of positive ints, or raise naming the layer."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         values = (int(value),) * n
@@ -375,7 +395,7 @@ def normalize_tuple(value, n: int, argument: str, layer_name: str, allow_zero: b
     return values
 
 
-def normalize_padding(value, layer_name: str) -> str:
+def normalize_padding(value: str, layer_name: str) -> str:
     """Return "valid" or "same" (case-insensitive), or raise naming the layer."""
     padding = value.lower() if isinstance(value, str) else value
     if padding not in ("valid", "same"):
@@ -383,7 +403,7 @@ def normalize_padding(value, layer_name: str) -> str:
     return padding
 
 
-def normalize_data_format(value, layer_name: str) -> str:
+def normalize_data_format(value: str | None, layer_name: str) -> str:
     """Return "channels_last" (default) or "channels_first", or raise naming the layer."""
     data_format = "channels_last" if value is None else str(value).lower()
     if data_format not in ("channels_last", "channels_first"):
@@ -394,6 +414,6 @@ def normalize_data_format(value, layer_name: str) -> str:
     return data_format
 
 
-def is_last_axis_softmax(activation) -> bool:
+def is_last_axis_softmax(activation: object) -> bool:
     """Whether `activation` (an activations.Activation) is a softmax over the last axis."""
     return getattr(activation, "name", None) == "softmax" and getattr(activation, "axis", None) == -1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from minikeras import activations, initializers, ops, regularizers
@@ -13,13 +16,20 @@ from minikeras.layers.base import (
 )
 
 
-def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=(1, 1)):
+def spatial_output_shape(
+    layer: Layer,
+    input_shape: Sequence[int | None],
+    window: Sequence[int],
+    strides: Sequence[int],
+    padding: str,
+    dilation: Sequence[int] = (1, 1),
+) -> tuple[int | None, ...]:
     """Output (height, width) of a sliding-window layer, or a ValueError naming the layer.
 
     Used by Conv2D and the pooling layers; `input_shape` is channels_last.
     """
     height, width = input_shape[1], input_shape[2]
-    out = []
+    out: list[int | None] = []
     for length, size, stride, rate in zip((height, width), window, strides, dilation):
         if length is None:
             out.append(None)
@@ -35,14 +45,14 @@ def spatial_output_shape(layer, input_shape, window, strides, padding, dilation=
     return tuple(out)
 
 
-def to_channels_last(shape, data_format):
+def to_channels_last(shape: Sequence[int | None], data_format: str) -> tuple:
     """Rewrite a channels_first shape `(N, C, H, W)` as `(N, H, W, C)`."""
     if data_format == "channels_first":
         return (shape[0], *shape[2:], shape[1])
     return tuple(shape)
 
 
-def from_channels_last(shape, data_format):
+def from_channels_last(shape: Sequence[int | None], data_format: str) -> tuple:
     """Rewrite a channels_last shape `(N, H, W, C)` in `data_format`."""
     if data_format == "channels_first":
         return (shape[0], shape[-1], *shape[1:-1])
@@ -92,20 +102,20 @@ class Conv2D(Layer):
 
     def __init__(
         self,
-        filters,
-        kernel_size,
-        strides=(1, 1),
-        padding="valid",
-        data_format=None,
-        dilation_rate=(1, 1),
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        **kwargs,
-    ):
+        filters: int,
+        kernel_size: int | tuple[int, int],
+        strides: int | tuple[int, int] = (1, 1),
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate: int | tuple[int, int] = (1, 1),
+        activation: activations.ActivationLike = None,
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(
@@ -129,7 +139,7 @@ class Conv2D(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         channels = to_channels_last(input_shape, self.data_format)[-1]
         if channels is None:
             raise ValueError(
@@ -147,7 +157,7 @@ class Conv2D(Layer):
             else None
         )
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = to_channels_last(input_shape, self.data_format)
         out_h, out_w = spatial_output_shape(
             self, shape, self.kernel_size, self.strides, self.padding, self.dilation_rate
@@ -166,7 +176,7 @@ class Conv2D(Layer):
         )
         return pads, out_hw
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
         n, height, width, _ = x.shape
@@ -190,7 +200,7 @@ class Conv2D(Layer):
         y = y.reshape(n, *out_hw, self.filters)
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
@@ -205,7 +215,7 @@ class Conv2D(Layer):
         grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "filters": self.filters,

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from minikeras import activations, initializers, regularizers
 from minikeras.layers.base import Layer, _as_shape, normalize_data_format
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 
 class InputLayer(Layer):
@@ -22,7 +28,15 @@ class InputLayer(Layer):
 
     splittable_inference = True
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs):
+    def __init__(
+        self,
+        shape: Sequence[int | None] | None = None,
+        batch_size: int | None = None,
+        dtype: DTypeLike | None = None,
+        batch_shape: Sequence[int | None] | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.pop("sparse", None)  # Keras's flag; minikeras inputs are always dense
         kwargs.pop("ragged", None)
         if "input_shape" in kwargs and shape is None:
@@ -43,17 +57,24 @@ class InputLayer(Layer):
         """The input shape with its batch axis, e.g. `(None, 28, 28, 1)`."""
         return self.batch_shape
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         return x
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"batch_shape": self.batch_shape, "dtype": self.dtype, "sparse": False, "name": self.name}
 
 
-def Input(shape=None, batch_size=None, dtype=None, batch_shape=None, name=None, **kwargs) -> InputLayer:
+def Input(
+    shape: Sequence[int | None] | None = None,
+    batch_size: int | None = None,
+    dtype: DTypeLike | None = None,
+    batch_shape: Sequence[int | None] | None = None,
+    name: str | None = None,
+    **kwargs: Any,
+) -> InputLayer:
     """Declare a model input of `shape` (one sample, no batch axis).
 
     Example:
@@ -89,15 +110,15 @@ class Dense(Layer):
 
     def __init__(
         self,
-        units,
-        activation=None,
-        use_bias=True,
-        kernel_initializer="glorot_uniform",
-        bias_initializer="zeros",
-        kernel_regularizer=None,
-        bias_regularizer=None,
-        **kwargs,
-    ):
+        units: int,
+        activation: activations.ActivationLike = None,
+        use_bias: bool = True,
+        kernel_initializer: initializers.InitializerLike = "glorot_uniform",
+        bias_initializer: initializers.InitializerLike = "zeros",
+        kernel_regularizer: regularizers.RegularizerLike = None,
+        bias_regularizer: regularizers.RegularizerLike = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**_pop_input_dim(kwargs))
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(f"units of layer '{self.name}' must be a positive integer. Received: units={units!r}")
@@ -109,17 +130,17 @@ class Dense(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         in_features = input_shape[-1]
         if in_features is None:
             raise ValueError(f"The last axis of the input to Dense layer '{self.name}' must be known. Received: {input_shape}")
         self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer, regularizer=self.kernel_regularizer)
         self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer) if self.use_bias else None
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         z = x @ self.kernel
         if self.use_bias:
             z = z + self.bias
@@ -128,7 +149,7 @@ class Dense(Layer):
             self.save_for_backward({"x": x, "z": z, "y": y})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         x = cache["x"]
         grad_z = self.activation.gradient(grad, cache["z"], cache["y"])
@@ -140,7 +161,7 @@ class Dense(Layer):
             self.grads["bias"] = grad_rows.sum(axis=0)
         return grad_z @ self.kernel.T
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "units": self.units,
@@ -172,11 +193,11 @@ class Flatten(Layer):
 
     splittable_inference = True
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         dims = input_shape[1:]
         size = None if any(d is None for d in dims) else int(np.prod(dims, dtype=np.int64))
         return (input_shape[0], size)
@@ -186,20 +207,20 @@ class Flatten(Layer):
             return np.moveaxis(x, 1, -1)
         return x
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if training:
             self.save_for_backward({"shape": x.shape})
         x = self._to_last(x)
         return x.reshape(x.shape[0], -1)
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         shape = self.saved_for_backward()["shape"]
         if self.data_format == "channels_first" and len(shape) > 2:
             last_shape = (shape[0], *shape[2:], shape[1])
             return np.moveaxis(grad.reshape(last_shape), -1, 1)
         return grad.reshape(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format}
 
 
@@ -210,19 +231,19 @@ class Activation(Layer):
 
     min_ndim = 1
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: activations.ActivationLike, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         y = self.activation(x)
         if training:
             self.save_for_backward({"x": x if self.activation.uses_input else None, "y": y})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         return self.activation.gradient(grad, cache["x"], cache["y"])
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -67,25 +68,25 @@ class BatchNormalization(Layer):
 
     def __init__(
         self,
-        axis=-1,
-        momentum=0.99,
-        epsilon=1e-3,
-        center=True,
-        scale=True,
-        beta_initializer="zeros",
-        gamma_initializer="ones",
-        moving_mean_initializer="zeros",
-        moving_variance_initializer="ones",
-        beta_regularizer=None,
-        gamma_regularizer=None,
-        beta_constraint=None,
-        gamma_constraint=None,
-        renorm=False,
-        renorm_clipping=None,
-        renorm_momentum=0.99,
-        synchronized=False,
-        **kwargs,
-    ):
+        axis: int | list[int] | tuple[int] = -1,
+        momentum: float = 0.99,
+        epsilon: float = 1e-3,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: initializers.InitializerLike = "zeros",
+        gamma_initializer: initializers.InitializerLike = "ones",
+        moving_mean_initializer: initializers.InitializerLike = "zeros",
+        moving_variance_initializer: initializers.InitializerLike = "ones",
+        beta_regularizer: regularizers.RegularizerLike = None,
+        gamma_regularizer: regularizers.RegularizerLike = None,
+        beta_constraint: None = None,
+        gamma_constraint: None = None,
+        renorm: bool = False,
+        renorm_clipping: dict | None = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)) and len(axis) == 1:  # tf.keras 2 writes the built axis as [3]
             axis = axis[0]
@@ -123,7 +124,7 @@ class BatchNormalization(Layer):
             )
         return self.axis % ndim
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         axis = self._feature_axis(len(input_shape))
         features = input_shape[axis]
         if axis == 0 or features is None:
@@ -137,11 +138,11 @@ class BatchNormalization(Layer):
         self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
         self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer, trainable=False)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         self._feature_axis(len(input_shape))
         return tuple(input_shape)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         axis = self._feature_axis(x.ndim)
         sums = _PerFeatureSums(x.ndim, axis)
         gamma = None if self.gamma is None else self.gamma.reshape(sums.broadcast)
@@ -172,7 +173,7 @@ class BatchNormalization(Layer):
             self.save_for_backward({"x_hat": x_hat, "inv_std": inv_std, "sums": sums, "batch_statistics": batch_statistics})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         x_hat, inv_std, sums = cache["x_hat"], cache["inv_std"], cache["sums"]
         # d/dx_hat = g * gamma: gamma folds into the per-feature factor applied last.
@@ -194,7 +195,7 @@ class BatchNormalization(Layer):
         grad_x *= factor
         return grad_x
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "axis": self.axis,
@@ -226,7 +227,7 @@ class _PerFeatureSums:
     broadcast against x.
     """
 
-    def __init__(self, ndim: int, axis: int):
+    def __init__(self, ndim: int, axis: int) -> None:
         letters = "abcdefghijklmnopqrstuvwxyz"[:ndim]
         self.axis = axis
         self.broadcast = tuple(-1 if a == axis else 1 for a in range(ndim))
@@ -241,4 +242,5 @@ class _PerFeatureSums:
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
+    real = not isinstance(value, bool) and isinstance(value, numbers.Real)
+    return real and bool(np.isfinite(value))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from minikeras import ops
@@ -23,14 +25,21 @@ class BasePooling2D(Layer):
 
     input_ndim = 4
 
-    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+    def __init__(
+        self,
+        pool_size: int | tuple[int, int] = (2, 2),
+        strides: int | tuple[int, int] | None = None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.pool_size = normalize_tuple(pool_size, 2, "pool_size", self.name)
         self.strides = self.pool_size if strides is None else normalize_tuple(strides, 2, "strides", self.name)
         self.padding = normalize_padding(padding, self.name)
         self.data_format = normalize_data_format(data_format, self.name)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = to_channels_last(input_shape, self.data_format)
         out_h, out_w = spatial_output_shape(self, shape, self.pool_size, self.strides, self.padding)
         return from_channels_last((shape[0], out_h, out_w, shape[3]), self.data_format)
@@ -47,7 +56,7 @@ class BasePooling2D(Layer):
         )
         return pads, out_hw
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             **super().get_config(),
             "pool_size": self.pool_size,
@@ -87,7 +96,7 @@ class MaxPooling2D(BasePooling2D):
         ph, pw = self.pool_size
         return [(i, j) for i in range(ph) for j in range(pw)]
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
         _, height, width, _ = x.shape
@@ -116,14 +125,14 @@ class MaxPooling2D(BasePooling2D):
                 result = candidate.copy()
                 winner = np.zeros(result.shape, dtype=np.uint16) if training else None
                 continue
-            if training:
+            if winner is not None:  # training
                 # Offsets come in increasing order, so "set to k where better" is a maximum
                 # (np.where and copyto(where=) are ~10x slower here).
                 np.maximum(winner, (candidate > result).view(np.uint8) * np.uint16(k), out=winner)
             np.maximum(result, candidate, out=result)
         return result, winner
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
@@ -166,7 +175,7 @@ def _max_over_offsets(x: np.ndarray, axis: int, size: int, count: int, training:
     result = np.maximum(first, second)
     for k in range(2, size):
         candidate = x[offset(k)]
-        if training:
+        if winner is not None:  # training
             # Offsets come in increasing order, so "set to k where better" is a maximum
             # (np.where and copyto(where=) are ~10x slower here).
             np.maximum(winner, (candidate > result).view(np.uint8) * np.uint8(k), out=winner)
@@ -213,7 +222,7 @@ class AveragePooling2D(BasePooling2D):
             counts.append(np.minimum(starts + size, length) - np.maximum(starts, 0))
         return (counts[0][:, None, None] * counts[1][None, :, None]).astype(dtype)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
         _, height, width, _ = x.shape
@@ -236,7 +245,7 @@ class AveragePooling2D(BasePooling2D):
             })
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
@@ -279,7 +288,7 @@ class BaseGlobalPooling2D(Layer):
 
     input_ndim = 4
 
-    def __init__(self, data_format=None, keepdims=False, **kwargs):
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
         if not isinstance(keepdims, (bool, np.bool_)):
@@ -290,13 +299,13 @@ class BaseGlobalPooling2D(Layer):
     def _axes(self) -> tuple[int, int]:
         return (1, 2) if self.data_format == "channels_last" else (2, 3)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         batch, channels = input_shape[0], to_channels_last(input_shape, self.data_format)[-1]
         if not self.keepdims:
             return (batch, channels)
         return from_channels_last((batch, 1, 1, channels), self.data_format)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
@@ -318,12 +327,12 @@ class GlobalAveragePooling2D(BaseGlobalPooling2D):
 
     splittable_inference = True
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if training:
             self.save_for_backward({"shape": x.shape})
         return x.mean(axis=self._axes, keepdims=self.keepdims)
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         shape = self.saved_for_backward()["shape"]
         if not self.keepdims:
             grad = np.expand_dims(grad, self._axes)
@@ -351,14 +360,14 @@ class GlobalMaxPooling2D(BaseGlobalPooling2D):
 
     splittable_inference = True
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         y = x.max(axis=self._axes, keepdims=True)
         if training:
             winners = x == y
             self.save_for_backward({"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)})
         return y if self.keepdims else y.reshape(y.shape[0], -1)
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
         if not self.keepdims:
             grad = np.expand_dims(grad, self._axes)

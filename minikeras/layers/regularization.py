@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,9 +47,11 @@ class Dropout(Layer):
 
     min_ndim = 1
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(
+        self, rate: float, noise_shape: Sequence[int | None] | None = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        if not _is_real(rate) or not 0 <= rate < 1:
             raise ValueError(f"rate of layer '{self.name}' must be a number in [0, 1). Received: rate={rate!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}")
@@ -70,7 +74,7 @@ class Dropout(Layer):
             )
         return tuple(None if d is None else int(d) for d in dims)
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         if self.noise_shape is None:
             return
         fits = len(self.noise_shape) == len(input_shape) and all(
@@ -82,7 +86,7 @@ class Dropout(Layer):
                 f"on each axis. Received: noise_shape={self.noise_shape} for an input of shape {input_shape}"
             )
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if not training:
             return x
         if self.rate == 0:
@@ -96,9 +100,14 @@ class Dropout(Layer):
         self.save_for_backward({"scale": scale})
         return x * scale
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         scale = self.saved_for_backward()["scale"]
         return grad if scale is None else grad * scale
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": self.noise_shape}
+
+
+def _is_real(value: object) -> bool:
+    """Whether `value` is a real number (numpy's too) and not a bool."""
+    return not isinstance(value, bool) and isinstance(value, numbers.Real)

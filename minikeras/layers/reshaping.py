@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +34,12 @@ class ZeroPadding2D(Layer):
 
     input_ndim = 4
 
-    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+    def __init__(
+        self,
+        padding: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]] = (1, 1),
+        data_format: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
         self.padding = self._normalize_padding(padding)
@@ -57,7 +64,7 @@ class ZeroPadding2D(Layer):
     def _axes(self) -> tuple[int, int]:
         return (1, 2) if self.data_format == "channels_last" else (2, 3)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = list(input_shape)
         for axis, (before, after) in zip(self._axes, self.padding):
             if shape[axis] is not None:
@@ -71,18 +78,18 @@ class ZeroPadding2D(Layer):
             index[axis] = slice(before, before + input_shape[axis])
         return tuple(index)
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         y = np.zeros(self.compute_output_shape(x.shape), dtype=x.dtype)
         y[self._interior(x.ndim, x.shape)] = x
         if training:
             self.save_for_backward({"shape": x.shape})
         return y
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         shape = self.saved_for_backward()["shape"]
         return grad[self._interior(grad.ndim, shape)]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
 
@@ -102,14 +109,14 @@ class Reshape(Layer):
 
     splittable_inference = True
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             dims = tuple(target_shape)
         except TypeError:
             dims = None
         valid = dims is not None and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= -1 for d in dims)
-        if not valid or dims.count(-1) > 1:
+        if dims is None or not valid or dims.count(-1) > 1:
             raise ValueError(
                 f"target_shape of layer '{self.name}' must be a tuple of non-negative integers with at most one -1. "
                 f"Received: target_shape={target_shape!r}"
@@ -124,7 +131,7 @@ class Reshape(Layer):
         known = math.prod(d for d in self.target_shape if d != -1)
         if -1 in self.target_shape:
             fits = known != 0 and size % known == 0
-            resolved = tuple(size // known if d == -1 else d for d in self.target_shape) if fits else None
+            resolved = tuple(size // known if d == -1 else d for d in self.target_shape) if fits else ()
         else:
             fits = known == size
             resolved = self.target_shape
@@ -135,19 +142,19 @@ class Reshape(Layer):
             )
         return resolved
 
-    def build(self, input_shape):
+    def build(self, input_shape: tuple) -> None:
         self._resolved(input_shape[1:])  # refuse an impossible reshape as soon as the shape is known
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (input_shape[0], *self._resolved(tuple(input_shape[1:])))
 
-    def forward(self, x, training=False):
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if training:
             self.save_for_backward({"shape": x.shape})
         return x.reshape(x.shape[0], *self._resolved(x.shape[1:]))
 
-    def backward(self, grad):
+    def backward(self, grad: np.ndarray) -> np.ndarray:
         return grad.reshape(self.saved_for_backward()["shape"])
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "target_shape": self.target_shape}

@@ -24,6 +24,9 @@ writes Keras's config form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from minikeras import losses
 from minikeras.metrics.accuracies import (
     Accuracy,
@@ -122,7 +125,7 @@ _CLASS_NAMES: dict[str, type] = {
 }
 
 
-def get(identifier) -> Metric:
+def get(identifier: Metric | str | dict | Callable[..., Any]) -> Metric:
     """Return a metric for a name, a config dict or a Metric instance.
 
     A function name (`"categorical_accuracy"`, or a loss name such as `"mse"`)
@@ -142,14 +145,14 @@ def get(identifier) -> Metric:
     return registry.resolve(identifier, {**ALL_METRICS, **_FUNCTIONS}, "metric", Metric)
 
 
-def resolve(identifier, y_true_shape: tuple, y_pred_shape: tuple) -> Metric:
+def resolve(identifier: Metric | str | dict | Callable[..., Any], y_true_shape: tuple, y_pred_shape: tuple) -> Metric:
     """Like `get`, choosing binary/categorical/sparse accuracy for "accuracy" or "acc"."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         return resolve_accuracy(identifier, y_true_shape, y_pred_shape)
     return get(identifier)
 
 
-def serialize(metric) -> dict | str:
+def serialize(metric: Metric) -> dict | str:
     """Return Keras's config form of `metric` (a plain name for function metrics)."""
     if type(metric) is MeanMetricWrapper:
         return metric.name

@@ -9,12 +9,17 @@ column against several, mean sparse; otherwise categorical.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minikeras.metrics.base import MeanMetricWrapper, Metric, _wrapper_class
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
-def binary_accuracy(y_true, y_pred, threshold=0.5):
+
+def binary_accuracy(y_true: ArrayLike, y_pred: ArrayLike, threshold: float = 0.5) -> np.ndarray:
     """1.0 where `(y_pred > threshold)` equals the 0/1 label, elementwise."""
     y_pred = np.asarray(y_pred)
     y_true = np.asarray(y_true)
@@ -23,12 +28,12 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     return ((y_pred > threshold) == (y_true > 0.5)).astype(np.float64)
 
 
-def categorical_accuracy(y_true, y_pred):
+def categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """1.0 per sample where the predicted and true one-hot argmax agree."""
     return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float64)
 
 
-def sparse_categorical_accuracy(y_true, y_pred):
+def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """1.0 per sample where the integer label equals the predicted argmax."""
     y_true = np.asarray(y_true)
     y_pred = np.asarray(y_pred)
@@ -37,7 +42,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return (y_true.astype(np.int64, copy=False) == y_pred.argmax(axis=-1)).astype(np.float64)
 
 
-def accuracy(y_true, y_pred):
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     """1.0 per element where prediction and label are exactly equal (`keras.metrics.Accuracy`)."""
     return (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
 
@@ -85,7 +90,7 @@ def _in_top_k(labels: np.ndarray, predictions: np.ndarray, k: int) -> np.ndarray
     return rank <= k
 
 
-def top_k_categorical_accuracy(y_true, y_pred, k=5):
+def top_k_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike, k: int = 5) -> np.ndarray:
     """1.0 per sample where the one-hot label's class is among the `k` highest predictions."""
     y_pred = np.asarray(y_pred)
     labels = np.argmax(np.asarray(y_true), axis=-1)
@@ -93,7 +98,9 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return matches.reshape(labels.shape).astype(np.float64)
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+def sparse_top_k_categorical_accuracy(
+    y_true: ArrayLike, y_pred: ArrayLike, k: int = 5, from_sorted_ids: bool = False
+) -> np.ndarray:
     """1.0 per sample where the integer label is among the `k` highest predictions.
 
     With `from_sorted_ids=True`, `y_pred` holds class ids sorted by score
@@ -126,7 +133,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
     direction = "up"
 
-    def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: DTypeLike | None = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
         self.k = k
 
@@ -142,14 +149,20 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
 
     direction = "up"
 
-    def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
+    def __init__(
+        self,
+        k: int = 5,
+        name: str = "sparse_top_k_categorical_accuracy",
+        dtype: DTypeLike | None = None,
+        from_sorted_ids: bool = False,
+    ) -> None:
         super().__init__(
             sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k, from_sorted_ids=from_sorted_ids
         )
         self.k = k
         self.from_sorted_ids = from_sorted_ids
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = {"name": self.name, "dtype": self.dtype, "k": self.k}
         if self.from_sorted_ids:  # written only when set, as Keras does
             config["from_sorted_ids"] = True

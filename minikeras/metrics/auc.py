@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from minikeras import activations
 from minikeras.metrics.base import Metric
 from minikeras.metrics.confusion import _EPSILON, _divide_no_nan, _evenly_spaced, confusion_counts
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 _CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
 _SUMMATIONS = ("interpolation", "majoring", "minoring")
@@ -44,20 +50,25 @@ class AUC(Metric):
     """
 
     direction = "up"
+    # The counts per threshold (and label); None until multi-label data gives the number of labels.
+    true_positives: Any
+    false_positives: Any
+    true_negatives: Any
+    false_negatives: Any
 
     def __init__(
         self,
-        num_thresholds=200,
-        curve="ROC",
-        summation_method="interpolation",
-        name=None,
-        dtype=None,
-        thresholds=None,
-        multi_label=False,
-        num_labels=None,
-        label_weights=None,
-        from_logits=False,
-    ):
+        num_thresholds: int = 200,
+        curve: str = "ROC",
+        summation_method: str = "interpolation",
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+        thresholds: Sequence[float] | None = None,
+        multi_label: bool = False,
+        num_labels: int | None = None,
+        label_weights: ArrayLike | None = None,
+        from_logits: bool = False,
+    ) -> None:
         if str(curve).lower() not in _CURVES:
             raise ValueError(f'Invalid AUC curve value: "{curve}". Expected values are ["PR", "ROC", "PRGAIN"]')
         if str(summation_method).lower() not in _SUMMATIONS:
@@ -95,17 +106,17 @@ class AUC(Metric):
         """The thresholds, the two padded ends included."""
         return list(self._thresholds)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         if self.multi_label and self._num_labels is None:
             self.true_positives = self.false_positives = self.true_negatives = self.false_negatives = None
             return
-        shape = (self.num_thresholds, self._num_labels) if self.multi_label else (self.num_thresholds,)
+        shape: tuple = (self.num_thresholds, self._num_labels) if self.multi_label else (self.num_thresholds,)
         self.true_positives = np.zeros(shape)
         self.false_positives = np.zeros(shape)
         self.true_negatives = np.zeros(shape)
         self.false_negatives = np.zeros(shape)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         y_pred = np.asarray(y_pred, dtype=np.float32)
         if self.multi_label and self.true_positives is None:
             if y_pred.ndim != 2:
@@ -157,7 +168,7 @@ class AUC(Metric):
         increments = _divide_no_nan(slope * (d_tp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
         return self._average(increments)
 
-    def result(self):
+    def result(self) -> float:
         if self.true_positives is None:
             return 0.0
         if self.curve == "PR" and self.summation_method == "interpolation":
@@ -181,7 +192,7 @@ class AUC(Metric):
             heights = np.maximum(y[:-1], y[1:])
         return self._average((x[:-1] - x[1:]) * heights)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         config = {
             **super().get_config(),
             "num_thresholds": self.num_thresholds,

@@ -8,10 +8,17 @@ value per sample (an accuracy, a loss's per-sample values) into such a mean.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from minikeras import config as _config
 from minikeras.utils.sample_weights import broadcast_sample_weight
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
+    from typing_extensions import Self
 
 
 class Metric:
@@ -30,15 +37,16 @@ class Metric:
 
     direction = "down"
 
-    def __init__(self, name=None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: DTypeLike | None = None) -> None:
         self.name = name or registry_name(type(self))
         self.dtype = _config.floatx() if dtype is None else dtype
         self.reset_state()
 
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Add one batch: `(y_true, y_pred, sample_weight=None)`, or `Mean`'s `(values, sample_weight=None)`."""
         raise NotImplementedError
 
-    def result(self) -> float:
+    def result(self) -> float | np.ndarray:
         raise NotImplementedError
 
     def reset_state(self) -> None:
@@ -48,14 +56,14 @@ class Metric:
         return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: dict) -> Self:
         return cls(**config)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def registry_name(cls) -> str:
+def registry_name(cls: type) -> str:
     from minikeras.utils.naming import to_snake_case
 
     return to_snake_case(cls.__name__)
@@ -64,11 +72,11 @@ def registry_name(cls) -> str:
 class Mean(Metric):
     """Weighted mean of all values given to `update_state(values, sample_weight=None)`."""
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.total = 0.0
         self.count = 0.0
 
-    def update_state(self, values, sample_weight=None):
+    def update_state(self, values: float | ArrayLike, sample_weight: float | ArrayLike | None = None) -> None:
         if isinstance(values, float) and isinstance(sample_weight, (int, float, type(None))):
             # One number (the loss tracker, every step): plain arithmetic, no arrays.
             weight = 1.0 if sample_weight is None else float(sample_weight)
@@ -81,7 +89,7 @@ class Mean(Metric):
             self.count += float(values.size)
             return
         if np.ndim(sample_weight) == 0:  # one weight for all (the loss tracker's batch size): no broadcast
-            weight = float(sample_weight)
+            weight = float(sample_weight)  # type: ignore[arg-type]  # a number or a 0-d array
             self.total += float(values.sum()) * weight
             self.count += values.size * weight
             return
@@ -90,7 +98,7 @@ class Mean(Metric):
         self.total += float((values * weights).sum())
         self.count += float(weights.sum())
 
-    def result(self):
+    def result(self) -> float:
         return self.total / self.count if self.count else 0.0
 
 
@@ -102,15 +110,20 @@ class MeanMetricWrapper(Mean):
         name: the key in logs.
     """
 
-    def __init__(self, fn, name=None, dtype=None, **kwargs):
+    def __init__(
+        self, fn: Callable[..., ArrayLike], name: str | None = None, dtype: DTypeLike | None = None, **kwargs: Any
+    ) -> None:
         self._fn = fn
         self._fn_kwargs = kwargs
         super().__init__(name=name or getattr(fn, "__name__", None), dtype=dtype)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    # Keras's signature: a function metric takes labels and predictions, where `Mean` takes values.
+    def update_state(  # type: ignore[override]
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> None:
         super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), **self._fn_kwargs}
 
 
@@ -121,7 +134,7 @@ def _wrapper_class(class_name: str, fn, default_name: str, direction: str, doc: 
     pickles and prints by that name).
     """
 
-    def __init__(self, name=default_name, dtype=None, **kwargs):
+    def __init__(self, name: str = default_name, dtype: DTypeLike | None = None, **kwargs: Any) -> None:
         MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **{**fixed, **kwargs})
 
     namespace = {"__init__": __init__, "direction": direction, "__doc__": doc, "__module__": module}

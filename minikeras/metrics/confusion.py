@@ -6,9 +6,15 @@ metrics add the counts up over the epoch and take their ratios in `result`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minikeras.metrics.base import Metric, _same_rank
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 _NEG_INF = -1e10  # the score Keras gives predictions outside the top k
 _EPSILON = 1e-7
@@ -39,17 +45,17 @@ def _keep_top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def confusion_counts(
-    y_true,
-    y_pred,
-    thresholds,
-    sample_weight=None,
-    top_k=None,
-    class_id=None,
-    multi_label=False,
-    label_weights=None,
-    buckets=False,
-    endpoints_padded=False,
-) -> dict:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    thresholds: Sequence[float],
+    sample_weight: ArrayLike | None = None,
+    top_k: int | None = None,
+    class_id: int | None = None,
+    multi_label: bool = False,
+    label_weights: ArrayLike | None = None,
+    buckets: bool = False,
+    endpoints_padded: bool = False,
+) -> dict[str, np.ndarray]:
     """Weighted true/false positive/negative counts of one batch at each threshold, as Keras counts them.
 
     A prediction counts as positive at threshold `t` when `y_pred > t`; a label
@@ -145,7 +151,14 @@ class _ConfusionMetric(Metric):
 
     direction = "up"
 
-    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
+    def __init__(
+        self,
+        thresholds: float | Sequence[float] | None = None,
+        top_k: int | None = None,
+        class_id: int | None = None,
+        name: str | None = None,
+        dtype: DTypeLike | None = None,
+    ) -> None:
         self.init_thresholds = thresholds
         self.top_k = top_k
         self.class_id = class_id
@@ -153,12 +166,12 @@ class _ConfusionMetric(Metric):
         self._buckets = _evenly_spaced(self.thresholds)
         super().__init__(name=name, dtype=dtype)
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         self.true_positives = np.zeros(len(self.thresholds))
         self.false_positives = np.zeros(len(self.thresholds))
         self.false_negatives = np.zeros(len(self.thresholds))
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
         counts = confusion_counts(
             y_true, y_pred, self.thresholds, sample_weight, self.top_k, self.class_id, buckets=self._buckets
         )
@@ -166,10 +179,10 @@ class _ConfusionMetric(Metric):
         self.false_positives += counts["fp"]
         self.false_negatives += counts["fn"]
 
-    def _finish(self, ratio: np.ndarray):
+    def _finish(self, ratio: np.ndarray) -> float | np.ndarray:
         return float(ratio[0]) if len(self.thresholds) == 1 else ratio
 
-    def get_config(self):
+    def get_config(self) -> dict:
         thresholds = self.init_thresholds
         if isinstance(thresholds, (tuple, np.ndarray)):
             thresholds = [float(t) for t in thresholds]
@@ -197,7 +210,7 @@ class Precision(_ConfusionMetric):
         0.6666666666666666
     """
 
-    def result(self):
+    def result(self) -> float | np.ndarray:
         return self._finish(_divide_no_nan(self.true_positives, self.true_positives + self.false_positives))
 
 
@@ -213,5 +226,5 @@ class Recall(_ConfusionMetric):
         0.6666666666666666
     """
 
-    def result(self):
+    def result(self) -> float | np.ndarray:
         return self._finish(_divide_no_nan(self.true_positives, self.true_positives + self.false_negatives))

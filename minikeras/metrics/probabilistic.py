@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from minikeras import losses
 from minikeras.metrics.base import MeanMetricWrapper, _wrapper_class
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 KLDivergence = _wrapper_class(
     "KLDivergence", losses.kl_divergence, "kl_divergence", "down", "Mean KL divergence over the epoch.", module=__name__
@@ -44,8 +49,13 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
     """
 
     def __init__(
-        self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None, axis=-1
-    ):
+        self,
+        name: str = "sparse_categorical_crossentropy",
+        dtype: DTypeLike | None = None,
+        from_logits: bool = False,
+        ignore_class: None = None,
+        axis: int = -1,
+    ) -> None:
         if ignore_class is not None or axis != -1:
             raise ValueError(
                 "minikeras's SparseCategoricalCrossentropy metric supports only ignore_class=None and axis=-1. "
@@ -54,7 +64,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         super().__init__(losses.sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits)
         self.from_logits = from_logits
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "name": self.name,
             "dtype": self.dtype,

@@ -6,10 +6,15 @@ values (`minikeras.losses`); the root is taken of the mean over the epoch.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from minikeras import losses
 from minikeras.metrics.base import Mean, _same_rank, _wrapper_class
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 MeanSquaredError = _wrapper_class(
     "MeanSquaredError",
@@ -73,13 +78,16 @@ class RootMeanSquaredError(Mean):
     figure is exact over the epoch (not a mean of per-batch roots).
     """
 
-    def __init__(self, name="root_mean_squared_error", dtype=None):
+    def __init__(self, name: str = "root_mean_squared_error", dtype: DTypeLike | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    # Keras's signature: labels and predictions, where `Mean` takes values.
+    def update_state(  # type: ignore[override]
+        self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> None:
         y_true, y_pred = _same_rank(np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64))
         error = y_pred - y_true
         super().update_state(error * error, sample_weight)
 
-    def result(self):
+    def result(self) -> float:
         return float(np.sqrt(super().result()))

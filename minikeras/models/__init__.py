@@ -1,16 +1,31 @@
 """Models: `Sequential`, its training loop, `load_model` and `clone_model`."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from minikeras.models.sequential import Sequential
 
+if TYPE_CHECKING:
+    import os
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    from minikeras.layers.base import Layer
+
+
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: dict[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Sequential:
     """Load a model saved with `model.save`; see `minikeras.saving.load_model`."""
     from minikeras.saving import load_model as _load_model
 
     return _load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-def clone_model(model, clone_function=None):
+def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | None = None) -> Sequential:
     """Return a new model with the same architecture and freshly initialized weights.
 
     Args:
@@ -19,7 +34,7 @@ def clone_model(model, clone_function=None):
             `type(layer).from_config(layer.get_config())`.
     """
     if clone_function is None:
-        def clone_function(layer):
+        def clone_function(layer: Layer) -> Layer:
             return type(layer).from_config(layer.get_config())
 
     clone = Sequential(name=model.name, trainable=model.trainable)

@@ -149,6 +149,7 @@ class CompiledMetrics:
         """
         if not self.built:
             self.build(y_true.shape, y_pred.shape)
+        assert self._plain is not None  # built
         for metric in self._plain:
             metric.update_state(y_true, y_pred)
         for metric in self._weighted:

@@ -20,13 +20,17 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 MIN_ROWS_PER_SLICE = 64  # smaller slices gained nothing measurable on README.md's CNN (2 cores)
 
 _lock = threading.Lock()
-_state = {"executor": None, "blas": None, "users": 0, "limiter": None}
+_state: dict[str, Any] = {"executor": None, "blas": None, "users": 0, "limiter": None}
 _inside_worker = threading.local()
 
 
@@ -138,7 +142,7 @@ class Splitter:
     def __init__(self, forward, allowed: bool = True):
         self.forward = forward
         self.allowed = allowed
-        self._executor = None
+        self._executor: ThreadPoolExecutor | None = None
 
     def __enter__(self):
         return self

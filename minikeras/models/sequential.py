@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,6 +18,12 @@ from minikeras.models.summary import summary_lines
 from minikeras.models.trainer import Trainer
 from minikeras.saving import registry
 from minikeras.utils.naming import unique_name
+
+if TYPE_CHECKING:
+    import os
+
+    from numpy.typing import ArrayLike
+    from typing_extensions import Self
 
 
 class Sequential(Trainer):
@@ -36,7 +44,7 @@ class Sequential(Trainer):
         >>> model.compile(optimizer="sgd", loss="categorical_crossentropy", metrics=["accuracy"])
     """
 
-    def __init__(self, layers=None, trainable=True, name=None):
+    def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None) -> None:
         self.name = name or unique_name("sequential")
         self._layers: list[Layer] = []
         self._trainable = bool(trainable)
@@ -67,7 +75,7 @@ class Sequential(Trainer):
         """The model's layers in order (the Input is not one of them, as in Keras)."""
         return list(self._layers)
 
-    def add(self, layer) -> None:
+    def add(self, layer: Layer) -> None:
         """Append a layer (or set the input with a `minikeras.Input`)."""
         if isinstance(layer, InputLayer):
             if self._layers or self._input_layer is not None:
@@ -120,13 +128,13 @@ class Sequential(Trainer):
             return self._input_layer.dtype
         return self._layers[0].dtype if self._layers else "float32"
 
-    def compute_output_shape(self, input_shape) -> tuple:
+    def compute_output_shape(self, input_shape: Sequence[int | None]) -> tuple:
         shape = tuple(input_shape)
         for layer in self._layers:
             shape = layer.compute_output_shape(shape)
         return shape
 
-    def build(self, input_shape=None) -> None:
+    def build(self, input_shape: Sequence[int | None] | None = None) -> None:
         """Make every layer's weights for inputs of `input_shape` (batch axis included)."""
         if input_shape is None:
             input_shape = self.input_shape
@@ -155,6 +163,7 @@ class Sequential(Trainer):
         if not self.built:
             self.build(self.input_shape or (None, *x.shape[1:]))
         expected = self.input_shape
+        assert expected is not None  # known once built
         if len(expected) != x.ndim or any(e is not None and e != r for e, r in zip(expected[1:], x.shape[1:])):
             first = self._layers[0]
             raise ValueError(
@@ -173,7 +182,7 @@ class Sequential(Trainer):
         numbers with less memory traffic (a Conv2D and the 2x2 max pooling after it as one step).
         """
         fast = config.fast_paths_enabled()
-        steps = fast_plan.plan(self._layers) if fast else list(enumerate(self._layers))
+        steps: list[tuple[int, Any]] = fast_plan.plan(self._layers) if fast else list(enumerate(self._layers))
         if training:  # for the backward pass that follows
             self._train_steps, self._train_fast = steps, fast
         for index, step in steps:
@@ -206,7 +215,9 @@ class Sequential(Trainer):
 
     def _activity_gradient(self, index: int, output: np.ndarray) -> np.ndarray:
         """The gradient of layer `index`'s activity penalty at its `output`, divided by the batch as Keras 3."""
-        return self._layers[index].activity_regularizer.gradient(output) / len(output)
+        regularizer = self._layers[index].activity_regularizer
+        assert regularizer is not None  # only layers with one are in `activity`
+        return regularizer.gradient(output) / len(output)
 
     def _ends_in_softmax(self) -> bool:
         """Whether the last training forward's last step can take the gradient at its softmax's
@@ -231,7 +242,7 @@ class Sequential(Trainer):
     def _param_grad_pairs(self) -> list:
         return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []
 
-    def __call__(self, x, training: bool = False) -> np.ndarray:
+    def __call__(self, x: ArrayLike, training: bool = False) -> np.ndarray:
         """Run the model on one batch `x` and return its outputs."""
         return self._forward(self._prepare_input(x), training=training)
 
@@ -253,7 +264,7 @@ class Sequential(Trainer):
         """Copies of all weights, layer by layer, each layer in Keras's order."""
         return [w for layer in self._layers for w in layer.get_weights()]
 
-    def set_weights(self, weights) -> None:
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set all weights from a list in `get_weights()` order; checked fully before any is written."""
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self._layers)
@@ -279,26 +290,34 @@ class Sequential(Trainer):
         return sum(layer.count_params() for layer in self._layers)
 
     # ------------------------------------------------------------------ saving
-    def save(self, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+    def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Save the whole model to `filepath` (`.h5`); see `minikeras.saving.save_model`."""
         from minikeras.saving import save_model
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
-    def save_weights(self, filepath, overwrite: bool = True) -> None:
+    def save_weights(self, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
         """Save weights and optimizer state to a `.weights.h5` file; see `minikeras.saving.save_weights`."""
         from minikeras.saving import save_weights
 
         save_weights(self, filepath, overwrite=overwrite)
 
-    def load_weights(self, filepath, skip_mismatch: bool = False) -> None:
+    def load_weights(self, filepath: str | os.PathLike[str], skip_mismatch: bool = False) -> None:
         """Load weights (matched by layer order) and, if saved, the optimizer state."""
         from minikeras.saving import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
 
     # ----------------------------------------------------------------- summary
-    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False, show_trainable=False, layer_range=None):
+    def summary(
+        self,
+        line_length: int | None = None,
+        positions: Sequence[float] | None = None,
+        print_fn: Callable[[str], Any] | None = None,
+        expand_nested: bool = False,
+        show_trainable: bool = False,
+        layer_range: Sequence[str] | None = None,
+    ) -> None:
         """Print a table of the layers, their output shapes and parameter counts.
 
         Args:
@@ -322,7 +341,7 @@ class Sequential(Trainer):
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects=None):
+    def from_config(cls, config: dict, custom_objects: dict[str, Any] | None = None) -> Self:
         """Rebuild a model (architecture only) from `get_config()` output."""
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in config.get("layers", []):
@@ -336,6 +355,6 @@ def _serialize_layer(layer: Layer) -> dict:
     return registry.serialize(layer, "keras.layers")
 
 
-def deserialize_layer(entry: dict, custom_objects=None) -> Layer:
+def deserialize_layer(entry: dict, custom_objects: dict[str, Any] | None = None) -> Layer:
     """Create a layer from `{"class_name", "config"}`, only from known or registered classes."""
     return registry.resolve(entry, layers_module.ALL_LAYERS, "layer", Layer, custom_objects)

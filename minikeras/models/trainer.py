@@ -16,6 +16,8 @@ step is:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
@@ -27,27 +29,65 @@ from minikeras.fast import work_buffers
 from minikeras.models import compile_utils, data_adapters, interrupt, parallel
 from minikeras.models import data as data_utils
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from minikeras.callbacks import Callback, History
+    from minikeras.layers.base import Layer
+    from minikeras.losses import Loss
+    from minikeras.metrics import Metric
+    from minikeras.optimizers import Optimizer
+    from minikeras.utils.py_dataset import PyDataset
+
+# What fit, evaluate and predict take: arrays, or a PyDataset, generator or iterator of batches.
+Data: TypeAlias = "ArrayLike | PyDataset | Iterable[Any]"
+# What evaluate and the per-batch methods return: the loss, [loss, metrics...], or a dict by name.
+Results: TypeAlias = "float | list[float] | dict[str, float]"
+
 
 class Trainer:
     """compile/fit/evaluate/predict for a model; see the module docstring."""
 
-    def _init_trainer(self):
-        self.optimizer = None
-        self.loss = None
+    if TYPE_CHECKING:  # supplied by the model class (Sequential)
+        name: str
+
+        @property
+        def layers(self) -> list[Layer]: ...
+        @property
+        def input_dtype(self) -> str: ...
+        def compute_output_shape(self, input_shape: tuple) -> tuple: ...
+        def _prepare_input(self, x: Any, cast: bool = True) -> np.ndarray: ...
+        def _forward(self, x: np.ndarray, training: bool, activity: dict | None = None) -> np.ndarray: ...
+        def _backward(self, grad: np.ndarray, activity: dict | None = None, from_logits: bool = False) -> None: ...
+        def _ends_in_softmax(self) -> bool: ...
+        def _regularization_penalty(self, activity: dict | None = None) -> float: ...
+        def _param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]: ...
+
+    def _init_trainer(self) -> None:
+        self.optimizer: Optimizer | None = None
+        self.loss: Loss | str | dict | None = None  # as given to compile()
         self.compiled = False
         self.stop_training = False
-        self.history = None
-        self._loss_fn = None
+        self.history: History | None = None
+        self._loss_fn: Loss | None = None
         self._loss_weight = 1.0
         self._compiled_metrics = compile_utils.CompiledMetrics()
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._fit_lock = threading.Lock()
         # Set by a callback in on_train_begin to start fit at a later epoch (BackupAndRestore).
-        self._initial_epoch = None
+        self._initial_epoch: int | None = None
         self._fit_interrupted = False
 
     # ----------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None, **kwargs):
+    def compile(
+        self,
+        optimizer: Optimizer | str | dict = "rmsprop",
+        loss: Loss | str | dict | None = None,
+        loss_weights: float | Sequence[float] | None = None,
+        metrics: Sequence[Metric | str | Callable[..., Any]] | None = None,
+        weighted_metrics: Sequence[Metric | str | Callable[..., Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         """Configure the model for training.
 
         Args:
@@ -85,7 +125,7 @@ class Trainer:
         return self._compiled_metrics.weighted_specs
 
     @property
-    def metrics(self) -> list:
+    def metrics(self) -> list[Metric]:
         """The loss tracker followed by the compiled metrics (once resolved from data)."""
         return [self._loss_tracker, *self._compiled_metrics.metrics]
 
@@ -122,8 +162,9 @@ class Trainer:
         return weights, activity
 
     def _train_step(self, x, y, sample_weight):
+        assert self._loss_fn is not None and self.optimizer is not None  # set by compile()
         weights_regularized, activity_regularized = self._regularized()
-        activity = {} if activity_regularized else None
+        activity: dict | None = {} if activity_regularized else None
         y_pred = self._forward(x, training=True, activity=activity)
         # A softmax output with a cross-entropy loss: one step to the softmax's input (`q - t`),
         # exactly the gradient the two separate steps give, unless a probability a label weighs is clipped.
@@ -146,6 +187,7 @@ class Trainer:
         """Fast path: lend each layer the optimizer's buffers for its weights' gradients
         (`Layer.lend_gradient_arrays`), until `_take_back_gradient_buffers` at the end of `fit`
         or `train_on_batch`."""
+        assert self.optimizer is not None  # set by compile()
         for layer in self.layers:
             buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in zip(layer.weight_names, layer.weights))
             layer.lend_gradient_arrays({name: buffer for name, buffer in buffers if buffer is not None})
@@ -155,9 +197,10 @@ class Trainer:
         for layer in self.layers:
             layer.lend_gradient_arrays(None)
 
-    def _test_step(self, x, y, sample_weight, infer=None):
+    def _test_step(self, x, y, sample_weight, *, infer: Callable[[np.ndarray], np.ndarray] | None = None):
+        assert self._loss_fn is not None  # set by compile()
         weights_regularized, activity_regularized = self._regularized()
-        activity = {} if activity_regularized else None
+        activity: dict | None = {} if activity_regularized else None
         if activity_regularized or infer is None:
             y_pred = self._forward(x, training=False, activity=activity)
         else:
@@ -205,23 +248,23 @@ class Trainer:
     # --------------------------------------------------------------------- fit
     def fit(
         self,
-        x=None,
-        y=None,
-        batch_size=None,
-        epochs=1,
-        verbose="auto",
-        callbacks=None,
-        validation_split=0.0,
-        validation_data=None,
-        shuffle=True,
-        class_weight=None,
-        sample_weight=None,
-        initial_epoch=0,
-        steps_per_epoch=None,
-        validation_steps=None,
-        validation_batch_size=None,
-        validation_freq=1,
-    ):
+        x: Data | None = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | Literal["auto"] = "auto",
+        callbacks: Sequence[Callback] | None = None,
+        validation_split: float = 0.0,
+        validation_data: tuple | Data | None = None,
+        shuffle: bool | Literal["batch"] = True,
+        class_weight: dict[int, float] | None = None,
+        sample_weight: ArrayLike | None = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int | Sequence[int] = 1,
+    ) -> History | None:
         """Train the model for `epochs` passes over the data.
 
         Args:
@@ -258,6 +301,7 @@ class Trainer:
         Returns:
             The `History` callback: `.history` maps each log key ("loss",
             each metric, "val_" versions) to a list with one value per epoch.
+            (None when no epoch ran and the model had no History before.)
         """
         self._require_compiled("fit")
         verbose = data_utils.resolve_verbose(verbose)
@@ -303,11 +347,12 @@ class Trainer:
         self._initial_epoch = None
         self._fit_interrupted = False  # read by callbacks' on_train_end (BackupAndRestore keeps its backup)
         epoch_logs: dict = {}
+        assert self.optimizer is not None  # set by compile()
         callback_list.on_train_begin()
         try:
             with interrupt.deferred_keyboard_interrupt() as interrupted:
                 if self._initial_epoch is not None:  # a callback (BackupAndRestore) resumes a run
-                    initial_epoch = self._initial_epoch
+                    initial_epoch = self._initial_epoch  # type: ignore[unreachable]  # mypy misses on_train_begin
                 optimizer_ready = False  # a model fed by a generator is built by its first batch
                 batch_hooks = callback_list.wants_batch_hooks("train")
                 for epoch in range(initial_epoch, epochs):
@@ -354,7 +399,17 @@ class Trainer:
         return self.history
 
     # ---------------------------------------------------------------- evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None, callbacks=None, return_dict=False):
+    def evaluate(
+        self,
+        x: Data | None = None,
+        y: ArrayLike | None = None,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        sample_weight: ArrayLike | None = None,
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+        return_dict: bool = False,
+    ) -> Results:
         """Return the loss and metrics of the model on the data, computed over all samples.
 
         Args:
@@ -399,7 +454,14 @@ class Trainer:
         return logs
 
     # ----------------------------------------------------------------- predict
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+    def predict(
+        self,
+        x: Data,
+        batch_size: int | None = None,
+        verbose: int | Literal["auto"] = "auto",
+        steps: int | None = None,
+        callbacks: Sequence[Callback] | None = None,
+    ) -> np.ndarray:
         """Return the model's outputs for `x`, computed batch by batch.
 
         For arrays, each batch is written into one preallocated output array, so
@@ -461,7 +523,14 @@ class Trainer:
         return np.concatenate(outputs)
 
     # -------------------------------------------------------- per-batch forms
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+    def train_on_batch(
+        self,
+        x: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        class_weight: dict[int, float] | None = None,
+        return_dict: bool = False,
+    ) -> Results:
         """Run one gradient step on one batch.
 
         The metrics are reset first, as Keras 3 does: the figures are this batch's.
@@ -470,6 +539,7 @@ class Trainer:
             The running loss (float), or `[loss, metrics...]`, or a dict with `return_dict=True`.
         """
         self._require_compiled("train_on_batch")
+        assert self.optimizer is not None  # set by compile()
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
         self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
         self.reset_metrics()
@@ -481,7 +551,13 @@ class Trainer:
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+    def test_on_batch(
+        self,
+        x: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        return_dict: bool = False,
+    ) -> Results:
         """Return the loss and metrics of one batch (the metrics are reset first, as Keras 3 does)."""
         self._require_compiled("test_on_batch")
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight)
@@ -490,7 +566,7 @@ class Trainer:
         logs = self._logs()
         return logs if return_dict else _flatten_logs(logs)
 
-    def predict_on_batch(self, x):
+    def predict_on_batch(self, x: ArrayLike) -> np.ndarray:
         """Return the outputs for one batch `x`, in one forward pass."""
         with self._splitter() as infer:
             return infer(self._prepare_input(x))
@@ -514,7 +590,7 @@ def _should_validate(epoch: int, validation_freq) -> bool:
     return (epoch + 1) in validation_freq
 
 
-def _flatten_logs(logs: dict):
+def _flatten_logs(logs: dict) -> float | list[float]:
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 

@@ -22,7 +22,7 @@ ALL_OPTIMIZERS: dict[str, type] = {
 ALL_OPTIMIZERS.update({cls.__name__: cls for cls in list(ALL_OPTIMIZERS.values())})
 
 
-def get(identifier) -> Optimizer:
+def get(identifier: Optimizer | str | dict) -> Optimizer:
     """Return an optimizer for a name (`"adam"`), a config dict or an Optimizer instance."""
     return registry.resolve(identifier, ALL_OPTIMIZERS, "optimizer", Optimizer)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class Adadelta(Optimizer):
@@ -22,12 +24,14 @@ class Adadelta(Optimizer):
     default_name = "adadelta"
     slot_groups = (("accumulated_grad", "accumulated_delta_var"),)
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, **kwargs):
+    def __init__(
+        self, learning_rate: LearningRate = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.rho = float(rho)
         self.epsilon = float(epsilon)
 
-    def update_step(self, param, grad, learning_rate):
+    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
         accumulated_grad = self.slot(param, "accumulated_grad")
         accumulated_delta = self.slot(param, "accumulated_delta_var")
         accumulated_grad *= self.rho
@@ -37,5 +41,5 @@ class Adadelta(Optimizer):
         accumulated_delta += (1 - self.rho) * np.square(delta)
         param += learning_rate * delta
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

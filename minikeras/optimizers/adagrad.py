@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class Adagrad(Optimizer):
@@ -19,20 +21,26 @@ class Adagrad(Optimizer):
     default_name = "adagrad"
     slot_groups = (("accumulator",),)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        initial_accumulator_value: float = 0.1,
+        epsilon: float = 1e-7,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         if initial_accumulator_value < 0:
             raise ValueError(f"initial_accumulator_value must be >= 0. Received: {initial_accumulator_value}")
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 
-    def slot_initial_value(self, name):
+    def slot_initial_value(self, name: str) -> float:
         return self.initial_accumulator_value
 
-    def update_step(self, param, grad, learning_rate):
+    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
         accumulator = self.slot(param, "accumulator")
         accumulator += np.square(grad)
         param -= learning_rate * grad / np.sqrt(accumulator + self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class Adam(Optimizer):
@@ -28,7 +29,15 @@ class Adam(Optimizer):
 
     default_name = "adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         for label, value in (("beta_1", beta_1), ("beta_2", beta_2)):
             if not 0.0 <= value < 1.0:
@@ -38,10 +47,12 @@ class Adam(Optimizer):
         self.epsilon = float(epsilon)
         self.amsgrad = bool(amsgrad)
 
-    def active_slot_groups(self):
+    def active_slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum", "velocity")] + [("velocity_hat",)] * self.amsgrad
 
-    def increment(self, grad, slots, learning_rate, out=None):
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Update the moving averages in `slots` and return `-alpha * m / (sqrt(v) + epsilon)`."""
         step = self.iterations + 1
         alpha = learning_rate * math.sqrt(1 - self.beta_2**step) / (1 - self.beta_1**step)
@@ -56,7 +67,7 @@ class Adam(Optimizer):
         # rounding is symmetric), so `w + increment` is `w - step` bit for bit.
         return momentum * -alpha / (np.sqrt(velocity) + self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
 
@@ -70,7 +81,16 @@ class AdamW(Adam):
 
     default_name = "adam_w"
 
-    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        weight_decay: float = 0.004,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        amsgrad: bool = False,
+        **kwargs: Any,
+    ) -> None:
         if weight_decay is None:
             raise ValueError("AdamW needs a weight_decay; for none, use Adam. Received: weight_decay=None")
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, weight_decay=weight_decay, **kwargs)

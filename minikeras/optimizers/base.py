@@ -10,11 +10,19 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from minikeras import config
 from minikeras.fast import flat_update
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+# A learning rate: a number, or a schedule (a callable of the step number, see `schedules`).
+LearningRate: TypeAlias = "float | Callable[[int], float]"
 
 # Keras optimizer arguments minikeras accepts only at their neutral value.
 _NEUTRAL_OPTIONS = {
@@ -53,7 +61,16 @@ class Optimizer:
 
     default_name = "optimizer"
 
-    def __init__(self, learning_rate=0.001, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        weight_decay: float | None = None,
+        clipnorm: float | None = None,
+        clipvalue: float | None = None,
+        global_clipnorm: float | None = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         for key, value in kwargs.items():
             if key not in _NEUTRAL_OPTIONS:
                 raise TypeError(f"Unrecognized keyword argument passed to {type(self).__name__}: {key}={value!r}")
@@ -78,7 +95,7 @@ class Optimizer:
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
         self.iterations = 0
-        self._learning_rate = None
+        self._learning_rate: LearningRate | None = None
         self.learning_rate = learning_rate
         self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
         # Optimizer-wide state arrays (not per parameter), saved after the slots.
@@ -92,10 +109,11 @@ class Optimizer:
         """The learning rate for the current step (a schedule is evaluated at `iterations`)."""
         if callable(self._learning_rate):
             return float(self._learning_rate(self.iterations))
+        assert self._learning_rate is not None  # the constructor set it
         return self._learning_rate
 
     @learning_rate.setter
-    def learning_rate(self, value) -> None:
+    def learning_rate(self, value: LearningRate) -> None:
         if callable(self._learning_rate) and not callable(value):
             raise TypeError(
                 "This optimizer was created with a learning rate schedule; "
@@ -125,7 +143,7 @@ class Optimizer:
         """Return all state arrays of `param`, by slot name."""
         return self._slots[id(param)][1]
 
-    def build(self, params) -> None:
+    def build(self, params: Iterable[np.ndarray]) -> None:
         """Create the slots of `params` (new ones only), in this order: the order they are saved in.
 
         On the fast path, the first build lays the weights' slots and a gradient buffer end to
@@ -135,7 +153,8 @@ class Optimizer:
         if not new:
             return
         initial = {name: self.slot_initial_value(name) for group in self.active_slot_groups() for name in group}
-        flat_ready = config.fast_paths_enabled() and uses_increment(type(self))
+        # mypy takes `type(self)` for an instance whose __hash__ is unbound: a class is hashable.
+        flat_ready = config.fast_paths_enabled() and uses_increment(type(self))  # type: ignore[arg-type]
         if flat_ready and not self._slots and flat_update.FlatState.fits(new):
             self._flat = flat_update.FlatState(new, initial)
             for index, param in enumerate(new):
@@ -188,7 +207,7 @@ class Optimizer:
         """Names for `variables` (`adam/iteration`, `adam/momentum_0`, ...)."""
         return [f"{self.name}/{name}" for name, _ in self._ordered_state()]
 
-    def set_weights(self, values) -> None:
+    def set_weights(self, values: Iterable[np.ndarray]) -> None:
         """Restore the state from a list in `variables` order, checked fully before anything is set.
 
         A list of only the step count and learning rate (an optimizer saved before
@@ -210,13 +229,13 @@ class Optimizer:
                 )
         self.iterations = int(values[0])
         # Files hold the rate in float32; keep the exact configured value when it is the same number.
-        if fixed == 2 and np.float32(values[1]) != np.float32(self._learning_rate):
+        if not callable(self._learning_rate) and np.float32(values[1]) != np.float32(self._learning_rate):
             self.learning_rate = float(values[1])
         for target, value in zip(current[fixed:], values[fixed:]):
             target[...] = value
 
     # ------------------------------------------------------------------ update
-    def apply(self, pairs) -> None:
+    def apply(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         """Update each parameter in place from its gradient, then count one step.
 
         The gradients are read, never written.
@@ -247,7 +266,7 @@ class Optimizer:
     def prepare_step(self) -> None:
         """Update optimizer-wide state once per step, before the parameters (Nadam's product)."""
 
-    def apply_gradients(self, grads_and_vars) -> None:
+    def apply_gradients(self, grads_and_vars: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
         """Keras's spelling: `apply_gradients(zip(grads, params))`."""
         self.apply((param, grad) for grad, param in grads_and_vars)
 
@@ -286,7 +305,7 @@ class Optimizer:
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Return the constructor arguments under Keras's names."""
-        learning_rate = self._learning_rate
+        learning_rate: LearningRate | dict | None = self._learning_rate
         if callable(learning_rate):
             from minikeras.saving import registry
 
@@ -307,7 +326,7 @@ class Optimizer:
         }
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
             from minikeras.optimizers import schedules
@@ -317,7 +336,7 @@ class Optimizer:
 
 
 @functools.lru_cache(maxsize=None)
-def uses_increment(cls) -> bool:
+def uses_increment(cls: type[Optimizer]) -> bool:
     """Whether optimizer class `cls` updates through `increment` (the default `update_step`),
     so that the same rule may run on all weights at once. A class that overrides
     `update_step` updates weight by weight."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class Nadam(Optimizer):
@@ -23,26 +26,33 @@ class Nadam(Optimizer):
 
     default_name = "nadam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
 
-    def active_slot_groups(self):
+    def active_slot_groups(self) -> list[tuple[str, ...]]:
         return [("momentum", "velocity")]
 
-    def build(self, params):
+    def build(self, params: Iterable[np.ndarray]) -> None:
         params = list(params)
         if params and "u_product" not in self._extra_state:
             self._extra_state["u_product"] = np.ones((), dtype=params[0].dtype)
         super().build(params)
 
-    def prepare_step(self):
+    def prepare_step(self) -> None:
         step = self.iterations + 1
         self._extra_state["u_product"] *= self.beta_1 * (1.0 - 0.5 * 0.96**step)
 
-    def update_step(self, param, grad, learning_rate):
+    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
         step = self.iterations + 1
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**step)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (step + 1))
@@ -55,5 +65,5 @@ class Nadam(Optimizer):
         v_hat = velocity / (1 - self.beta_2**step)
         param -= m_hat * learning_rate / (np.sqrt(v_hat) + self.epsilon)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class RMSprop(Optimizer):
@@ -25,7 +27,15 @@ class RMSprop(Optimizer):
 
     default_name = "rm_sprop"  # what Keras 3 calls it
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, **kwargs):
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        rho: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-7,
+        centered: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         if not 0.0 <= rho < 1.0:
             raise ValueError(f"rho must be in [0, 1). Received: rho={rho}")
@@ -38,10 +48,11 @@ class RMSprop(Optimizer):
 
     slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
 
-    def active_slot_groups(self):
-        return [("velocity",)] + [("momentum",)] * (self.momentum > 0) + [("average_gradient",)] * self.centered
+    def active_slot_groups(self) -> list[tuple[str, ...]]:
+        groups: list[tuple[str, ...]] = [("velocity",)]
+        return groups + [("momentum",)] * (self.momentum > 0) + [("average_gradient",)] * self.centered
 
-    def update_step(self, param, grad, learning_rate):
+    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
         velocity = self.slot(param, "velocity")
         velocity *= self.rho
         velocity += (1 - self.rho) * np.square(grad)
@@ -61,5 +72,5 @@ class RMSprop(Optimizer):
         else:
             param -= step
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}

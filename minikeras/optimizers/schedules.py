@@ -7,8 +7,13 @@ first step), as Keras does. Any plain callable of the step works too.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from minikeras.saving import registry
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 
 class LearningRateSchedule:
@@ -21,7 +26,7 @@ class LearningRateSchedule:
         raise NotImplementedError(f"{type(self).__name__} must implement get_config() to be saved.")
 
     @classmethod
-    def from_config(cls, config: dict):
+    def from_config(cls, config: dict) -> Self:
         return cls(**config)
 
 
@@ -33,7 +38,14 @@ def _positive(name: str, value, owner: str):
 class _StepDecay(LearningRateSchedule):
     """Shared arguments of the decays driven by `step / decay_steps` (floored with `staircase`)."""
 
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        decay_rate: float,
+        staircase: bool = False,
+        name: str | None = None,
+    ) -> None:
         _positive("decay_steps", decay_steps, type(self).__name__)
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -45,7 +57,7 @@ class _StepDecay(LearningRateSchedule):
         p = step / self.decay_steps
         return math.floor(p) if self.staircase else p
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,
@@ -62,7 +74,7 @@ class ExponentialDecay(_StepDecay):
         >>> SGD(learning_rate=ExponentialDecay(0.1, decay_steps=1000, decay_rate=0.96))
     """
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         return self.initial_learning_rate * self.decay_rate ** self._progress(step)
 
 
@@ -70,7 +82,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """`values[0]` while `step <= boundaries[0]`, `values[i]` while `boundaries[i-1] < step <= boundaries[i]`,
     `values[-1]` after the last boundary."""
 
-    def __init__(self, boundaries, values, name="PiecewiseConstant"):
+    def __init__(self, boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant") -> None:
         if len(values) != len(boundaries) + 1:
             raise ValueError(
                 "PiecewiseConstantDecay needs one more value than boundaries. "
@@ -82,20 +94,20 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.values = list(values)
         self.name = name
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         for boundary, value in zip(self.boundaries, self.values):
             if step <= boundary:
                 return value
         return self.values[-1]
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
 class InverseTimeDecay(_StepDecay):
     """`initial_learning_rate / (1 + decay_rate * step / decay_steps)`; with `staircase`, the ratio is floored."""
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         return self.initial_learning_rate / (1 + self.decay_rate * self._progress(step))
 
 
@@ -108,7 +120,15 @@ class CosineDecay(LearningRateSchedule):
     decays from `warmup_target` as above.
     """
 
-    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay", warmup_target=None, warmup_steps=0):
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        decay_steps: int,
+        alpha: float = 0.0,
+        name: str = "CosineDecay",
+        warmup_target: float | None = None,
+        warmup_steps: int = 0,
+    ) -> None:
         _positive("decay_steps", decay_steps, "CosineDecay")
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = decay_steps
@@ -121,7 +141,7 @@ class CosineDecay(LearningRateSchedule):
         cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))
         return start_rate * ((1 - self.alpha) * cosine + self.alpha)
 
-    def __call__(self, step):
+    def __call__(self, step: int) -> float:
         if self.warmup_target is None:
             return self._decay(min(step, self.decay_steps), self.initial_learning_rate)
         step = min(step, self.decay_steps + self.warmup_steps)
@@ -129,7 +149,7 @@ class CosineDecay(LearningRateSchedule):
             return (self.warmup_target - self.initial_learning_rate) * step / self.warmup_steps + self.initial_learning_rate
         return self._decay(step - self.warmup_steps, self.warmup_target)
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {
             "initial_learning_rate": self.initial_learning_rate,
             "decay_steps": self.decay_steps,
@@ -145,7 +165,7 @@ ALL_SCHEDULES = {
 }
 
 
-def get(identifier):
+def get(identifier: LearningRateSchedule | Callable[[int], float] | dict) -> Callable[[int], float]:
     """Return a schedule from a config dict or a schedule object (callables pass through)."""
     if callable(identifier) and not isinstance(identifier, dict):
         return identifier

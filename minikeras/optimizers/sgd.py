@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import LearningRate, Optimizer
 
 
 class SGD(Optimizer):
@@ -27,7 +29,9 @@ class SGD(Optimizer):
 
     default_name = "sgd"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **kwargs):
+    def __init__(
+        self, learning_rate: LearningRate = 0.01, momentum: float = 0.0, nesterov: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(learning_rate=learning_rate, **kwargs)
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be a float between [0, 1]. Received: momentum={momentum!r}")
@@ -36,10 +40,12 @@ class SGD(Optimizer):
 
     slot_groups = (("momentum",),)
 
-    def active_slot_groups(self):
+    def active_slot_groups(self) -> list[tuple[str, ...]]:
         return list(self.slot_groups) if self.momentum != 0 else []
 
-    def increment(self, grad, slots, learning_rate, out=None):
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """`-learning_rate * grad`, or with momentum the new velocity `v = momentum * v - learning_rate * grad`
         (updated in place), or with Nesterov `momentum * v - learning_rate * grad`."""
         # Scaled by -learning_rate rather than negated afterwards: the same bits (`a - b` is
@@ -54,5 +60,5 @@ class SGD(Optimizer):
             return np.add(self.momentum * velocity, descent, out=descent)
         return velocity
 
-    def get_config(self):
+    def get_config(self) -> dict:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

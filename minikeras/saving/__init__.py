@@ -4,38 +4,55 @@ The file code (h5py, zipfile, json) is imported only when a file is actually rea
 written, so `import minikeras` stays light for a script that only predicts.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from minikeras.saving.registry import register_serializable
 
+if TYPE_CHECKING:
+    import os
 
-def save_model(model, filepath, overwrite=True, include_optimizer=True):
+    from minikeras.models import Sequential
+    from minikeras.saving.h5_reading import ModelFileError
+
+
+def save_model(
+    model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True
+) -> None:
     """Save the whole model to `.keras` or `.h5`; see `minikeras.saving.saving_api.save_model`."""
     from minikeras.saving import saving_api
 
     saving_api.save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: dict[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Sequential:
     """Load a model from `.keras` or `.h5`; see `minikeras.saving.saving_api.load_model`."""
     from minikeras.saving import saving_api
 
     return saving_api.load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
-def save_weights(model, filepath, overwrite=True):
+def save_weights(model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
     """Save weights and optimizer state to `.weights.h5`; see `minikeras.saving.saving_api.save_weights`."""
     from minikeras.saving import saving_api
 
     saving_api.save_weights(model, filepath, overwrite=overwrite)
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model: Sequential, filepath: str | os.PathLike[str], skip_mismatch: bool = False) -> None:
     """Load weights into `model`; see `minikeras.saving.saving_api.load_weights`."""
     from minikeras.saving import saving_api
 
     saving_api.load_weights(model, filepath, skip_mismatch=skip_mismatch)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     if name == "ModelFileError":  # the error class lives with the file readers
         from minikeras.saving.h5_reading import ModelFileError
 

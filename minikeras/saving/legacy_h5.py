@@ -169,7 +169,7 @@ def read_optimizer_weights(f, model) -> None:
         read_array(get_member(group, name, "dataset"), target.shape, f"Optimizer state '{name}'")
         for name, target in zip(names, targets)
     ]
-    if insert_at is not None:
+    if insert_at is not None and rate is not None:  # (an index comes only with a rate)
         values.insert(insert_at, rate)
     optimizer.set_weights(values)
 

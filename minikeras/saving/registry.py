@@ -9,12 +9,15 @@ ever imported or executed, which is what keeps loading a file safe.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+_T = TypeVar("_T")
 
 _custom_objects: dict[str, Any] = {}
 
 
-def register_serializable(package: str = "Custom", name: str | None = None):
+def register_serializable(package: str = "Custom", name: str | None = None) -> Callable[[_T], _T]:
     """Decorator that makes a custom class or function known by name.
 
     Args:
@@ -27,7 +30,7 @@ def register_serializable(package: str = "Custom", name: str | None = None):
         ...     ...
     """
 
-    def decorate(obj):
+    def decorate(obj: Any) -> Any:
         registered = name or obj.__name__
         key = f"{package}>{registered}"
         _custom_objects[key] = obj
@@ -43,7 +46,7 @@ def registered_objects() -> dict[str, Any]:
     return dict(_custom_objects)
 
 
-def suggest(name: str, choices) -> str:
+def suggest(name: str, choices: Iterable[str]) -> str:
     """Return ' Did you mean "x"?' for the closest of `choices`, or ''."""
     import difflib
 
@@ -52,13 +55,13 @@ def suggest(name: str, choices) -> str:
 
 
 def resolve(
-    identifier,
+    identifier: Any,
     table: dict[str, Any],
     kind: str,
     base_type: type | tuple[type, ...],
     custom_objects: dict[str, Any] | None = None,
     instantiate: Callable[[Any, dict], Any] | None = None,
-):
+) -> Any:
     """Turn a name, a config dictionary or an object into an object of `kind`.
 
     Args:
@@ -112,7 +115,7 @@ def resolve(
     return entry
 
 
-def lookup(identifier, table: dict, custom_objects: dict | None = None):
+def lookup(identifier: Any, table: dict, custom_objects: dict | None = None) -> Any:
     """Return the table entry (usually a class) a name or config dict refers to, or None."""
     if isinstance(identifier, dict):
         for key in ("registered_name", "class_name"):
@@ -137,7 +140,7 @@ def _find(name: str, table: dict, custom_objects: dict | None):
     return _custom_objects.get(name)
 
 
-def serialize(obj, module: str) -> dict:
+def serialize(obj: Any, module: str) -> dict:
     """Return Keras's config form `{"module", "class_name", "config", "registered_name"}`."""
     registered = getattr(type(obj), "_registered_name", None)
     return {

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 from minikeras.saving import checksum, keras_zip, legacy_h5, weights_h5
 from minikeras.saving.atomic import atomic_write
 from minikeras.saving.h5_reading import ModelFileError, open_h5
+
+if TYPE_CHECKING:
+    from minikeras.models import Sequential
 
 _H5_SUFFIXES = (".h5", ".hdf5")
 
@@ -16,7 +20,9 @@ def _check_overwrite(filepath: str, overwrite: bool) -> None:
         raise FileExistsError(f"{filepath!r} exists and overwrite=False.")
 
 
-def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool = True) -> None:
+def save_model(
+    model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True
+) -> None:
     """Save the whole model (architecture, weights, compile settings, optimizer state).
 
     The file is written to a temporary file in the same directory and renamed
@@ -45,7 +51,12 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
             legacy_h5.write_model(model, temporary, include_optimizer)
 
 
-def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+def load_model(
+    filepath: str | os.PathLike[str],
+    custom_objects: dict[str, Any] | None = None,
+    compile: bool = True,
+    safe_mode: bool = True,
+) -> Sequential:
     """Load a model saved by `model.save`, or by Keras 3, Keras 2 or tf.keras (`.keras` or `.h5`).
 
     Args:
@@ -76,7 +87,7 @@ def _is_zip(filepath: str) -> bool:
         return handle.read(4) == b"PK\x03\x04"
 
 
-def save_weights(model, filepath, overwrite: bool = True) -> None:
+def save_weights(model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True) -> None:
     """Save the weights and optimizer state to a `.weights.h5` file (Keras 3's layout), atomically."""
     filepath = os.fspath(filepath)
     if not filepath.endswith(".weights.h5"):
@@ -92,7 +103,7 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
         checksum.seal(temporary)
 
 
-def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
+def load_weights(model: Sequential, filepath: str | os.PathLike[str], skip_mismatch: bool = False) -> None:
     """Load weights saved by `save_weights` (`.weights.h5`) or a whole-model `.h5` file into `model`.
 
     Layers are matched by order; a count or shape mismatch raises an error naming
@@ -125,7 +136,7 @@ def _guarded(action):
         raise ModelFileError(f"The file is damaged or not a model file: {type(error).__name__}: {error}") from None
 
 
-def describe_file(filepath) -> dict:
+def describe_file(filepath: str | os.PathLike[str]) -> dict:
     """Return what a model file is, without building the model: its format and the versions it records."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):

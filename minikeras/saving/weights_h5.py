@@ -98,10 +98,9 @@ def read_weights(f, model, skip_mismatch: bool = False) -> None:
         for index, (key, weight) in enumerate(zip(layer.weight_names, layer.weights)):
             dataset = get_member(variables, str(index), "dataset")
             if skip_mismatch and dataset.shape != weight.shape:
-                arrays = None
                 break
             arrays.append(read_array(dataset, weight.shape, f"Weight '{key}' of layer '{layer.name}'"))
-        if arrays is not None:
+        else:
             staged.append((layer, arrays))
     optimizer_values = _read_optimizer(f, model)
     for layer, arrays in staged:

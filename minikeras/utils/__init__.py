@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from minikeras.utils.naming import clear_session
 from minikeras.utils.py_dataset import PyDataset
 from minikeras.utils.random import set_random_seed
 
+if TYPE_CHECKING:
+    import os
 
-def __getattr__(name):
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from minikeras.callbacks import History
+    from minikeras.utils.hdf5_dataset import HDF5Dataset
+
+
+def __getattr__(name: str) -> Any:
     if name == "HDF5Dataset":  # h5py is imported only when this is used
         from minikeras.utils.hdf5_dataset import HDF5Dataset
 
@@ -17,14 +29,19 @@ def __getattr__(name):
     raise AttributeError(f"module 'minikeras.utils' has no attribute {name!r}")
 
 
-def plot_history(history, path=None, metrics=None, title=None):
+def plot_history(
+    history: History | dict[str, list],
+    path: str | os.PathLike[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Draw loss and metric curves of a fit with matplotlib; see `minikeras.utils.plotting.plot_history`."""
     from minikeras.utils.plotting import plot_history as _plot_history
 
     return _plot_history(history, path=path, metrics=metrics, title=title)
 
 
-def to_categorical(x, num_classes: int | None = None) -> np.ndarray:
+def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     """Convert integer class labels to one-hot rows.
 
     Args:

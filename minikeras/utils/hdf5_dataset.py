@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import math
 import os
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from minikeras.utils.py_dataset import PyDataset
+
+if TYPE_CHECKING:
+    import h5py
 
 
 class HDF5Dataset(PyDataset):
@@ -28,7 +34,15 @@ class HDF5Dataset(PyDataset):
         >>> model.fit(data, epochs=3)
     """
 
-    def __init__(self, path, x="x", y="y", sample_weight=None, batch_size=32, **kwargs):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        x: str = "x",
+        y: str | None = "y",
+        sample_weight: str | None = None,
+        batch_size: int = 32,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         import h5py
 
@@ -46,15 +60,15 @@ class HDF5Dataset(PyDataset):
         if len(set(lengths.values())) != 1:
             raise ValueError(f"The datasets of {self.path!r} have different lengths: {lengths}")
         self.samples = next(iter(lengths.values()))
-        self._file = None
+        self._file: h5py.File | None = None
 
-    def __getstate__(self):  # an open h5py file cannot travel to a worker process
+    def __getstate__(self) -> dict:  # an open h5py file cannot travel to a worker process
         return {**self.__dict__, "_file": None}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return math.ceil(self.samples / self.batch_size)
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int) -> np.ndarray | tuple[np.ndarray, ...]:
         import h5py
 
         if not 0 <= index < len(self):

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
-def plot_history(history, path=None, metrics=None, title=None):
+if TYPE_CHECKING:
+    import os
+
+    from matplotlib.figure import Figure
+
+    from minikeras.callbacks import History
+
+
+def plot_history(
+    history: History | dict[str, list],
+    path: str | os.PathLike[str] | None = None,
+    metrics: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Draw the training (and validation) curves of a `History`.
 
     One panel per quantity: loss first, then each metric, with the training curve
@@ -31,7 +46,7 @@ def plot_history(history, path=None, metrics=None, title=None):
         from matplotlib.ticker import MaxNLocator
     except ImportError:
         raise ImportError("plot_history needs matplotlib: pip install 'minikeras[plot]' (or pip install matplotlib).") from None
-    logs = getattr(history, "history", history)
+    logs = cast("dict[str, list]", getattr(history, "history", history))
     epochs = list(getattr(history, "epoch", []) or range(len(next(iter(logs.values()), []))))
     if metrics is None:
         metrics = [key for key in logs if not key.startswith("val_") and key != "learning_rate"]

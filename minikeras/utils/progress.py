@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
 
 
 def format_logs(logs: dict) -> str:
@@ -30,7 +31,7 @@ class Progress:
     # Refresh the bar's numbers at most this often: formatting every batch costs more than the batch.
     refresh_seconds = 0.1
 
-    def __init__(self, total: int | None, verbose: int = 1, stream=None):
+    def __init__(self, total: int | None, verbose: int = 1, stream: TextIO | None = None) -> None:
         self.total = total
         self.verbose = verbose
         self.stream = stream or sys.stdout

@@ -8,6 +8,8 @@ Subclass it with `__len__` (the number of batches) and `__getitem__(index)` retu
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 
 class PyDataset:
@@ -28,7 +30,7 @@ class PyDataset:
         ...         return x, x**2
     """
 
-    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10):
+    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError(f"workers must be a positive integer. Received: workers={workers!r}")
         if not isinstance(max_queue_size, int) or max_queue_size < 1:
@@ -40,7 +42,7 @@ class PyDataset:
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__ (the number of batches).")
 
-    def __getitem__(self, index: int):
+    def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__(index) returning a batch.")
 
     @property
@@ -67,6 +69,7 @@ def _set_worker_dataset(dataset) -> None:
 
 
 def _fetch_in_worker(index: int):
+    assert _worker_dataset is not None  # set by the pool's initializer
     return _worker_dataset[index]
 
 
@@ -77,7 +80,7 @@ def _fetch(dataset, index: int):
         raise BatchFetchError(f"{type(dataset).__name__}.__getitem__({index}) raised {type(error).__name__}: {error}") from error
 
 
-def iterate_batches(dataset: PyDataset, order):
+def iterate_batches(dataset: PyDataset, order: Iterable[int]) -> Iterator[Any]:
     """Yield `dataset[i]` for each `i` in `order`, in that order.
 
     With `workers > 1`, up to `max_queue_size` batches are prepared ahead by a pool of
