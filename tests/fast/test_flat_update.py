@@ -225,11 +225,11 @@ class PlainDense(layers.Layer):
 
     def forward(self, x, training=False):
         if training:
-            self._cache = {"x": x}
+            self.save_for_backward({"x": x})
         return x @ self.kernel + self.bias
 
     def backward(self, grad):
-        x = self._pop_cache()["x"]
+        x = self.saved_for_backward()["x"]
         self.grads["kernel"] = x.T @ grad
         self.grads["bias"] = grad.sum(axis=0)
         return grad @ self.kernel.T
