@@ -1,4 +1,5 @@
-"""SGD and RMSprop against hand-written references of Keras's documented updates."""
+"""The Optimizer contract (steps, clipping, slots, config, dtypes), checked with SGD and RMSprop against
+hand-written references of Keras's documented updates."""
 
 import numpy as np
 import pytest
@@ -220,9 +221,9 @@ def test_float32_params_stay_float32(make, grad_dtype):
     assert all(v.dtype == np.float32 for v in optimizer.variables[2:])
 
 
-def test_sgd_momentum_reuses_a_work_buffer_without_touching_the_gradients():
-    """The learning-rate-scaled gradient goes into a buffer per parameter: each parameter's update
-    still follows Keras's formula step after step, and the caller's gradients are left as they were."""
+def test_sgd_momentum_follows_keras_per_parameter_and_never_writes_into_the_gradients():
+    """Two parameters of one shape keep separate velocities, each update follows Keras's formula step
+    after step, and the gradients given to `apply` are left exactly as they were."""
     rng = np.random.default_rng(0)
     params = [rng.normal(size=(4, 3)), rng.normal(size=(4, 3))]  # same shape: separate buffers
     opt = optimizers.SGD(learning_rate=0.1, momentum=0.9)
