@@ -48,8 +48,10 @@ LOWER_IS_BETTER = {"import", "predict-latency", "cold-start"}
 UNITS = {"import": "s", "predict-latency": "ms", "cold-start": "s"}
 COLD_START = {
     "floor": "import numpy, h5py",
-    "minikeras": "import numpy as np, minikeras; m = minikeras.models.load_model({path!r}, compile=False); m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
-    "keras": "import numpy as np, keras; m = keras.models.load_model({path!r}, compile=False); m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
+    "minikeras": "import numpy as np, minikeras; m = minikeras.models.load_model({path!r}, compile=False); "
+    "m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
+    "keras": "import numpy as np, keras; m = keras.models.load_model({path!r}, compile=False); "
+    "m.predict(np.zeros((1, 28, 28, 1), 'float32'), verbose=0)",
 }
 _PEAK = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
 BACKEND_MODULE = {"keras-jax": "jax", "keras-tensorflow": "tensorflow", "keras-torch": "torch"}
@@ -88,9 +90,7 @@ def cold_start(system: str, model_file: str) -> dict:
     import time
 
     kind = "floor" if system == "floor" else ("minikeras" if system in ("minikeras", "baseline") else "keras")
-    code = COLD_START[kind].format(
-        path=model_file
-    )
+    code = COLD_START[kind].format(path=model_file)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", code + _PEAK], capture_output=True, text=True, env=child_environment(system), timeout=600
@@ -133,7 +133,8 @@ def run(systems, workloads, repeats):
             [
                 sys.executable,
                 "-c",
-                f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; print(workloads.seed_cnn_file(minikeras, {directory!r}))",
+                f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; "
+                f"print(workloads.seed_cnn_file(minikeras, {directory!r}))",
             ],
             check=True,
             capture_output=True,
@@ -198,7 +199,8 @@ def table(results, systems, workloads) -> str:
         lines.append(f"{workload:15s} " + " ".join(cell(s, workload) for s in columns) + f"   ({unit}, median)")
     lines += [
         "",
-        "ratios minikeras / peer (above 1: minikeras better; in brackets, the lowest and highest ratio of one repeat's pair)",
+        "ratios minikeras / peer (above 1: minikeras better; in brackets, the lowest and highest ratio of one "
+        "repeat's pair)",
     ]
     for workload in workloads:
         mine = results.get(f"minikeras|{workload}")

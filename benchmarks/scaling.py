@@ -110,7 +110,8 @@ def main(argv=None):
         print(f"\none training step, batch 32, {size}x{size} ({total:.2f} ms):")
         for name, forward, backward in split:
             print(
-                f"  {name:64s} forward {forward:6.3f} ms  backward {backward:6.3f} ms  ({(forward + backward) / total:5.1%})"
+                f"  {name:64s} forward {forward:6.3f} ms  backward {backward:6.3f} ms  "
+                f"({(forward + backward) / total:5.1%})"
             )
     if args.json:
         with open(args.json, "w") as handle:

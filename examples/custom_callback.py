@@ -22,7 +22,10 @@ class StopWhenPerfect(callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.best = max(self.best, logs["val_accuracy"])
-        print(f"epoch {epoch + 1}: loss {logs['loss']:.4f}, val_accuracy {logs['val_accuracy']:.2%}, learning rate {logs['learning_rate']}")
+        print(
+            f"epoch {epoch + 1}: loss {logs['loss']:.4f}, val_accuracy {logs['val_accuracy']:.2%}, learning rate "
+            f"{logs['learning_rate']}"
+        )
         if logs["val_accuracy"] >= 1.0:
             print("validation accuracy is perfect: stopping")
             self.model.stop_training = True
@@ -35,9 +38,17 @@ def main():
     keras.utils.set_random_seed(0)
     (x, y), _ = keras.datasets.lines.load_data(n_train=400, n_test=1, seed=0)
     model = keras.Sequential(
-        [keras.Input(shape=(28, 28, 1)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")]
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     history = model.fit(x, y, epochs=20, batch_size=16, validation_split=0.2, verbose=0, callbacks=[StopWhenPerfect()])
     print(f"ran {len(history.epoch)} epochs")
 

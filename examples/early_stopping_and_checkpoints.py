@@ -20,12 +20,25 @@ def main():
     (x, y), (x_test, y_test) = keras.datasets.lines.load_data(n_train=600, n_test=200, seed=1)
     x += np.random.default_rng(1).normal(0, 0.6, size=x.shape).astype("float32")  # make it harder
     model = keras.Sequential(
-        [keras.Input(shape=(28, 28, 1)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")]
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     stop = callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True, verbose=1)
     history = model.fit(
-        x, y, epochs=30, batch_size=32, validation_split=0.2, verbose=0,
+        x,
+        y,
+        epochs=30,
+        batch_size=32,
+        validation_split=0.2,
+        verbose=0,
         callbacks=[
             stop,
             callbacks.ModelCheckpoint("best.keras", monitor="val_loss", save_best_only=True),
@@ -33,7 +46,10 @@ def main():
             callbacks.CSVLogger("history.csv"),
         ],
     )
-    print(f"ran {len(history.epoch)} epochs; best epoch {stop.best_epoch + 1} with val_loss {min(history.history['val_loss']):.4f}")
+    print(
+        f"ran {len(history.epoch)} epochs; best epoch {stop.best_epoch + 1} with val_loss "
+        f"{min(history.history['val_loss']):.4f}"
+    )
     print("learning rates:", [round(lr, 5) for lr in history.history["learning_rate"]])
     best = keras.models.load_model("best.keras")
     same = np.allclose(best.predict(x_test, verbose=0), model.predict(x_test, verbose=0))

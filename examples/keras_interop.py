@@ -21,9 +21,17 @@ def main():
     keras.utils.set_random_seed(0)
     (x, y), _ = keras.datasets.lines.load_data(n_train=200, n_test=1, seed=0)
     model = keras.Sequential(
-        [keras.Input(shape=(28, 28, 1)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")]
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
     )
-    model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     model.fit(x, y, epochs=2, verbose=0)
     model.save("lines.keras")
     model.save("lines.h5")

@@ -16,7 +16,13 @@ from minikeras import layers
 def new_model():
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
-        [keras.Input(shape=(28, 28, 1)), layers.Conv2D(4, 3, activation="relu"), layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")]
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
     )
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="categorical_crossentropy", metrics=["accuracy"])
     return model

@@ -70,7 +70,10 @@ def make_handler(model, max_body_bytes: int):
             if self.path != "/health":
                 self._reply(HTTPStatus.NOT_FOUND, {"error": f"No such resource: {self.path}. Use POST /predict."})
                 return
-            self._reply(HTTPStatus.OK, {"status": "ok", "input_shape": list(model.input_shape), "output_shape": list(model.output_shape)})
+            self._reply(
+                HTTPStatus.OK,
+                {"status": "ok", "input_shape": list(model.input_shape), "output_shape": list(model.output_shape)},
+            )
 
         def do_POST(self):  # noqa: N802
             if self.path != "/predict":
@@ -83,7 +86,10 @@ def make_handler(model, max_body_bytes: int):
                 return
             if length > max_body_bytes:
                 self.close_connection = True  # the unread body must not be taken for the next request
-                self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": f"The body is {length} bytes; the limit is {max_body_bytes}."})
+                self._reply(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    {"error": f"The body is {length} bytes; the limit is {max_body_bytes}."},
+                )
                 return
             try:
                 batch = parse_instances(self.rfile.read(length), model)

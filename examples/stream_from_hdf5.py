@@ -46,7 +46,10 @@ def main():
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="mse")
     start = time.perf_counter()
     history = model.fit(data, epochs=2, verbose=2)
-    print(f"trained 2 epochs over {ROWS:,} rows in {time.perf_counter() - start:.1f} s; loss {history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}")
+    print(
+        f"trained 2 epochs over {ROWS:,} rows in {time.perf_counter() - start:.1f} s; loss "
+        f"{history.history['loss'][0]:.3f} -> {history.history['loss'][-1]:.3f}"
+    )
     print(f"peak memory of the whole process: {peak_mb():.0f} MB for a {file_mb:.0f} MB file")
     os.remove("stream.h5")
 

@@ -65,10 +65,14 @@ def command_convert(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="minikeras", description="Inspect, run and convert minikeras and Keras model files.")
+    parser = argparse.ArgumentParser(
+        prog="minikeras", description="Inspect, run and convert minikeras and Keras model files."
+    )
     parser.add_argument("--version", action="version", version=f"minikeras {minikeras.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    summary = commands.add_parser("summary", help="print a model file's layers, shapes, parameters, format and versions")
+    summary = commands.add_parser(
+        "summary", help="print a model file's layers, shapes, parameters, format and versions"
+    )
     summary.add_argument("model", help="a .keras or .h5 model file")
     summary.set_defaults(run=command_summary)
     predict = commands.add_parser("predict", help="run a model on the inputs in a .npy file")

@@ -211,10 +211,15 @@ GlorotUniform = _variance_scaling_preset(
 GlorotNormal = _variance_scaling_preset(
     "GlorotNormal", 1.0, "fan_avg", "truncated_normal", "Truncated normal, stddev sqrt(2 / (fan_in + fan_out))."
 )
-HeNormal = _variance_scaling_preset("HeNormal", 2.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(2 / fan_in).")
+HeNormal = _variance_scaling_preset(
+    "HeNormal", 2.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(2 / fan_in)."
+)
 HeUniform = _variance_scaling_preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform on +-sqrt(6 / fan_in).")
-LecunNormal = _variance_scaling_preset("LecunNormal", 1.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(1 / fan_in).")
+LecunNormal = _variance_scaling_preset(
+    "LecunNormal", 1.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(1 / fan_in)."
+)
 LecunUniform = _variance_scaling_preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform on +-sqrt(3 / fan_in).")
+
 
 class Orthogonal(RandomInitializer):
     """A (semi-)orthogonal matrix times `gain`, as Keras makes it.

@@ -13,7 +13,9 @@ import minikeras as keras
 from minikeras import activations, layers
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
-_spec = importlib.util.spec_from_file_location("make_keras_golden_functions", FIXTURES / "make_keras_golden_functions.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_keras_golden_functions", FIXTURES / "make_keras_golden_functions.py"
+)
 golden_script = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(golden_script)
 GOLDEN = np.load(FIXTURES / "golden" / "functions.npz")
@@ -66,7 +68,9 @@ def test_output_and_gradient_match_keras(name):
 def test_keras_keyword_calls_match_keras(name):
     function, kwargs = golden_script.ACTIVATIONS[name]
     x = GOLDEN["activation_input"]
-    np.testing.assert_allclose(getattr(activations, function)(x, **kwargs), GOLDEN[f"activation/{name}/y"], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        getattr(activations, function)(x, **kwargs), GOLDEN[f"activation/{name}/y"], rtol=1e-5, atol=1e-5
+    )
 
 
 # ------------------------------------------------------------------ against numpy formulas
@@ -159,7 +163,9 @@ def test_activations_that_keep_only_their_output_need_no_input(name):
     assert activation.uses_input is False
     x = np.random.default_rng(3).normal(size=(2, 4))
     y = activation(x)
-    np.testing.assert_array_equal(activation.gradient(np.ones_like(x), None, y), activation.gradient(np.ones_like(x), x, y))
+    np.testing.assert_array_equal(
+        activation.gradient(np.ones_like(x), None, y), activation.gradient(np.ones_like(x), x, y)
+    )
 
 
 # ------------------------------------------------------------------ extremes

@@ -13,7 +13,14 @@ from minikeras import cli, layers
 @pytest.fixture
 def saved_model(tmp_path):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 3, activation="relu"), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4, 4, 1)),
+            layers.Conv2D(2, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy")
     model.fit(np.zeros((4, 4, 4, 1)), np.eye(3)[[0, 1, 2, 0]], epochs=1, verbose=0)
     model.save(tmp_path / "model.keras")
@@ -21,7 +28,9 @@ def saved_model(tmp_path):
 
 
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "minikeras", *map(str, args)], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "minikeras", *map(str, args)], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_version():
@@ -34,7 +43,10 @@ def test_summary_shows_layers_format_and_versions(saved_model):
     result = run("summary", path)
     assert result.returncode == 0, result.stderr
     assert "conv2d" in result.stdout and "(None, 2, 2, 2)" in result.stdout and "Total params: 47" in result.stdout
-    assert "File format: Keras 3 archive (.keras)" in result.stdout and f"Minikeras version: {keras.__version__}" in result.stdout
+    assert (
+        "File format: Keras 3 archive (.keras)" in result.stdout
+        and f"Minikeras version: {keras.__version__}" in result.stdout
+    )
     assert "Compiled with: SGD (step 1)" in result.stdout
 
 

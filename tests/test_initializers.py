@@ -34,8 +34,16 @@ def test_variance_scaling_family_has_the_keras_spread(name):
 @pytest.mark.parametrize(
     "name, kwargs, check",
     [
-        ("random_normal", {"mean": 1.0, "stddev": 0.5}, lambda v: abs(v.mean() - 1) < 0.02 and abs(v.std() - 0.5) < 0.02),
-        ("random_uniform", {"minval": -2.0, "maxval": 3.0}, lambda v: v.min() >= -2 and v.max() < 3 and abs(v.mean() - 0.5) < 0.05),
+        (
+            "random_normal",
+            {"mean": 1.0, "stddev": 0.5},
+            lambda v: abs(v.mean() - 1) < 0.02 and abs(v.std() - 0.5) < 0.02,
+        ),
+        (
+            "random_uniform",
+            {"minval": -2.0, "maxval": 3.0},
+            lambda v: v.min() >= -2 and v.max() < 3 and abs(v.mean() - 0.5) < 0.05,
+        ),
         ("truncated_normal", {"stddev": 0.3}, lambda v: np.abs(v).max() <= 0.6 + 1e-6),
         ("constant", {"value": 0.7}, lambda v: np.all(v == np.float32(0.7))),
         ("ones", {}, lambda v: np.all(v == 1)),

@@ -242,15 +242,40 @@ FIXED_CASES = {
     "cce": (losses.CategoricalCrossentropy(), ONE_HOT, PROBS, cce(ONE_HOT, PROBS)),
     "cce_unnormalized": (losses.CategoricalCrossentropy(), ONE_HOT, PROBS * 3.0, cce(ONE_HOT, PROBS)),
     "cce_logits": (losses.CategoricalCrossentropy(from_logits=True), ONE_HOT, LOGITS, cce(ONE_HOT, PROBS)),
-    "cce_smoothing": (losses.CategoricalCrossentropy(label_smoothing=0.2), ONE_HOT, PROBS, cce(ONE_HOT * 0.8 + 0.05, PROBS)),
+    "cce_smoothing": (
+        losses.CategoricalCrossentropy(label_smoothing=0.2),
+        ONE_HOT,
+        PROBS,
+        cce(ONE_HOT * 0.8 + 0.05, PROBS),
+    ),
     "sparse": (losses.SparseCategoricalCrossentropy(), LABELS, PROBS, cce(ONE_HOT, PROBS)),
     "sparse_column": (losses.SparseCategoricalCrossentropy(), LABELS[:, None], PROBS, cce(ONE_HOT, PROBS)),
     "sparse_logits": (losses.SparseCategoricalCrossentropy(from_logits=True), LABELS, LOGITS, cce(ONE_HOT, PROBS)),
     "bce": (losses.BinaryCrossentropy(), BINARY, BINARY_PROBS, bce(BINARY, BINARY_PROBS)),
-    "bce_logits": (losses.BinaryCrossentropy(from_logits=True), BINARY, BINARY_LOGITS, bce(BINARY, 1 / (1 + np.exp(-BINARY_LOGITS)))),
-    "bce_smoothing": (losses.BinaryCrossentropy(label_smoothing=0.1), BINARY, BINARY_PROBS, bce(BINARY * 0.9 + 0.05, BINARY_PROBS)),
-    "mse": (losses.get("mse"), REGRESSION, REGRESSION[::-1].copy(), ((REGRESSION[::-1] - REGRESSION) ** 2).mean(axis=-1)),
-    "mae": (losses.get("mae"), REGRESSION, REGRESSION[::-1].copy() + 0.01, np.abs(REGRESSION[::-1] + 0.01 - REGRESSION).mean(axis=-1)),
+    "bce_logits": (
+        losses.BinaryCrossentropy(from_logits=True),
+        BINARY,
+        BINARY_LOGITS,
+        bce(BINARY, 1 / (1 + np.exp(-BINARY_LOGITS))),
+    ),
+    "bce_smoothing": (
+        losses.BinaryCrossentropy(label_smoothing=0.1),
+        BINARY,
+        BINARY_PROBS,
+        bce(BINARY * 0.9 + 0.05, BINARY_PROBS),
+    ),
+    "mse": (
+        losses.get("mse"),
+        REGRESSION,
+        REGRESSION[::-1].copy(),
+        ((REGRESSION[::-1] - REGRESSION) ** 2).mean(axis=-1),
+    ),
+    "mae": (
+        losses.get("mae"),
+        REGRESSION,
+        REGRESSION[::-1].copy() + 0.01,
+        np.abs(REGRESSION[::-1] + 0.01 - REGRESSION).mean(axis=-1),
+    ),
 }
 
 
@@ -265,7 +290,9 @@ def test_value_matches_the_formula_and_gradient_matches_central_differences(case
     value, grad = loss.value_and_gradient(y_true, y_pred, weights)
     assert value == pytest.approx(expected, rel=1e-9)
     assert loss(y_true, y_pred, weights) == pytest.approx(expected, rel=1e-9)
-    assert_gradients_close(grad, numerical_gradient(lambda: loss(y_true, y_pred, weights), y_pred), rtol=1e-5, atol=1e-8)
+    assert_gradients_close(
+        grad, numerical_gradient(lambda: loss(y_true, y_pred, weights), y_pred), rtol=1e-5, atol=1e-8
+    )
 
 
 def test_reductions():
@@ -298,7 +325,15 @@ def test_sparse_labels_out_of_range_are_refused():
 
 
 def test_loss_names_and_configs():
-    for name in ("categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae", "mean_squared_error", "mean_absolute_error"):
+    for name in (
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_crossentropy",
+        "mse",
+        "mae",
+        "mean_squared_error",
+        "mean_absolute_error",
+    ):
         loss = losses.get(name)
         assert type(loss).from_config(loss.get_config()).get_config() == loss.get_config()
     with pytest.raises(ValueError, match='Did you mean "mse"'):
@@ -315,7 +350,9 @@ def test_binary_crossentropy_averages_over_the_axis_it_is_given():
 
 # ------------------------------------------------------------------ Keras's values (make_keras_golden_functions.py)
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
-_spec = importlib.util.spec_from_file_location("make_keras_golden_functions", FIXTURES / "make_keras_golden_functions.py")
+_spec = importlib.util.spec_from_file_location(
+    "make_keras_golden_functions", FIXTURES / "make_keras_golden_functions.py"
+)
 golden_script = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(golden_script)
 GOLDEN = np.load(FIXTURES / "golden" / "functions.npz")
@@ -352,7 +389,10 @@ def test_weighted_values_reductions_and_gradient_match_keras(name):
     cls, kwargs, y_true, y_pred, weights = _case(name)
     _close(cls(**kwargs)(y_true, y_pred, sample_weight=weights), GOLDEN[f"loss/{name}/weighted"])
     _close(cls(reduction="sum", **kwargs)(y_true, y_pred, weights), GOLDEN[f"loss/{name}/sum_weighted"])
-    _close(cls(reduction="mean_with_sample_weight", **kwargs)(y_true, y_pred, weights), GOLDEN[f"loss/{name}/mean_with_sample_weight"])
+    _close(
+        cls(reduction="mean_with_sample_weight", **kwargs)(y_true, y_pred, weights),
+        GOLDEN[f"loss/{name}/mean_with_sample_weight"],
+    )
     _close(cls(**kwargs).gradient(y_true, y_pred, sample_weight=weights), GOLDEN[f"loss/{name}/grad_weighted"])
 
 
@@ -451,11 +491,21 @@ def test_formulas_by_hand():
     assert losses.huber(t, p)[0] == pytest.approx(((1.5 - 0.5) + 0.5 * 0.25**2) / 2)
     assert losses.log_cosh(t, p)[0] == pytest.approx((math.log(math.cosh(1.5)) + math.log(math.cosh(0.25))) / 2)
     assert losses.poisson(t, p)[0] == pytest.approx(((1.5 - 0.0) + (2.25 - 2.0 * math.log(2.25 + 1e-7))) / 2)
-    assert losses.mean_absolute_percentage_error(np.array([[2.0, -4.0]]), np.array([[1.0, -5.0]]))[0] == pytest.approx(100 * (0.5 + 0.25) / 2)
-    assert losses.mean_squared_logarithmic_error(t, p)[0] == pytest.approx(((math.log(2.5) - math.log(1 + 1e-7)) ** 2 + (math.log(3.25) - math.log(3)) ** 2) / 2)
-    assert losses.kl_divergence(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]]))[0] == pytest.approx(0.25 * math.log(0.5) + 0.75 * math.log(1.5))
-    assert losses.cosine_similarity(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]))[0] == pytest.approx(-1 / math.sqrt(2))
-    assert losses.categorical_hinge(np.array([[0.0, 1.0, 0.0]]), np.array([[0.3, 0.5, 0.9]]))[0] == pytest.approx(0.9 - 0.5 + 1)
+    assert losses.mean_absolute_percentage_error(np.array([[2.0, -4.0]]), np.array([[1.0, -5.0]]))[0] == pytest.approx(
+        100 * (0.5 + 0.25) / 2
+    )
+    assert losses.mean_squared_logarithmic_error(t, p)[0] == pytest.approx(
+        ((math.log(2.5) - math.log(1 + 1e-7)) ** 2 + (math.log(3.25) - math.log(3)) ** 2) / 2
+    )
+    assert losses.kl_divergence(np.array([[0.25, 0.75]]), np.array([[0.5, 0.5]]))[0] == pytest.approx(
+        0.25 * math.log(0.5) + 0.75 * math.log(1.5)
+    )
+    assert losses.cosine_similarity(np.array([[1.0, 0.0]]), np.array([[1.0, 1.0]]))[0] == pytest.approx(
+        -1 / math.sqrt(2)
+    )
+    assert losses.categorical_hinge(np.array([[0.0, 1.0, 0.0]]), np.array([[0.3, 0.5, 0.9]]))[0] == pytest.approx(
+        0.9 - 0.5 + 1
+    )
 
 
 def test_hinge_maps_zero_one_labels_to_signs_only_when_all_labels_are_binary():
@@ -475,13 +525,17 @@ def test_zero_vectors_have_zero_similarity_and_a_finite_gradient():
 def test_clipping_and_epsilon_placement():
     eps = 1e-7
     # KL divergence clips both sides to [eps, 1]: a zero label adds nothing, a zero prediction costs log(t / eps).
-    assert losses.kl_divergence(np.array([[0.0, 1.0]]), np.array([[0.5, 0.0]]))[0] == pytest.approx(eps * math.log(eps / 0.5) + math.log(1 / eps))
+    assert losses.kl_divergence(np.array([[0.0, 1.0]]), np.array([[0.5, 0.0]]))[0] == pytest.approx(
+        eps * math.log(eps / 0.5) + math.log(1 / eps)
+    )
     grad = losses.KLDivergence().gradient(np.array([[0.5, 0.5]]), np.array([[0.0, 1.5]]))
     np.testing.assert_array_equal(grad, [[0.0, 0.0]])  # clipped predictions pass no gradient
     # MSLE raises predictions below eps to eps, with no gradient there.
     assert losses.MeanSquaredLogarithmicError().gradient(np.array([[1.0]]), np.array([[-2.0]]))[0, 0] == 0.0
     # MAPE divides by max(|t|, eps).
-    assert losses.mean_absolute_percentage_error(np.array([[0.0]]), np.array([[1e-3]]))[0] == pytest.approx(100 * 1e-3 / eps)
+    assert losses.mean_absolute_percentage_error(np.array([[0.0]]), np.array([[1e-3]]))[0] == pytest.approx(
+        100 * 1e-3 / eps
+    )
 
 
 def test_cce_label_smoothing_counts_classes_on_the_last_axis_as_keras_does():
@@ -562,7 +616,9 @@ def test_keras_names_and_aliases(name):
     rng = np.random.default_rng(0)
     y_true, y_pred = rng.uniform(0.1, 1.0, size=(5, 3)), rng.uniform(0.1, 1.0, size=(5, 3))
     lower = name.lower()
-    np.testing.assert_allclose(losses.LOSS_FUNCTIONS[lower](y_true, y_pred), cls(reduction="none")(y_true, y_pred), rtol=1e-12)
+    np.testing.assert_allclose(
+        losses.LOSS_FUNCTIONS[lower](y_true, y_pred), cls(reduction="none")(y_true, y_pred), rtol=1e-12
+    )
 
 
 def test_default_names_are_keras_names():
@@ -592,10 +648,14 @@ def test_config_round_trips_through_json(loss):
     assert type(again) is type(loss) and again.get_config() == loss.get_config()
 
 
-@pytest.mark.parametrize("loss", ["huber", "logcosh", "poisson", "msle", losses.Huber(delta=0.5), losses.CosineSimilarity()])
+@pytest.mark.parametrize(
+    "loss", ["huber", "logcosh", "poisson", "msle", losses.Huber(delta=0.5), losses.CosineSimilarity()]
+)
 def test_models_compiled_with_regression_losses_train_save_and_load(tmp_path, loss):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(5, activation="tanh"), layers.Dense(3, activation="softplus")])
+    model = keras.Sequential(
+        [keras.Input(shape=(4,)), layers.Dense(5, activation="tanh"), layers.Dense(3, activation="softplus")]
+    )
     model.compile(optimizer="sgd", loss=loss)
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(12, 4)).astype(np.float32), rng.uniform(0.1, 2.0, size=(12, 3)).astype(np.float32)

@@ -11,12 +11,18 @@ import minikeras as keras
 from minikeras import regularizers
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
-spec = importlib.util.spec_from_file_location("make_keras_golden_regularizers", FIXTURES / "make_keras_golden_regularizers.py")
+spec = importlib.util.spec_from_file_location(
+    "make_keras_golden_regularizers", FIXTURES / "make_keras_golden_regularizers.py"
+)
 golden_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(golden_script)
 
 
-@pytest.mark.parametrize("regularizer", [regularizers.L1(0.3), regularizers.L2(0.2), regularizers.L1L2(l1=0.1, l2=0.4)], ids=["l1", "l2", "l1l2"])
+@pytest.mark.parametrize(
+    "regularizer",
+    [regularizers.L1(0.3), regularizers.L2(0.2), regularizers.L1L2(l1=0.1, l2=0.4)],
+    ids=["l1", "l2", "l1l2"],
+)
 def test_penalty_gradients_match_central_differences(regularizer):
     x = np.random.default_rng(0).normal(size=(3, 4))
     x[np.abs(x) < 1e-3] = 0.5  # away from |x|'s kink

@@ -66,7 +66,8 @@ class BackupAndRestore(Callback):
             raise ValueError(f"Empty `backup_dir` argument passed. Received: backup_dir={backup_dir!r}")
         if save_freq != "epoch" and not is_positive_int(save_freq):
             raise ValueError(
-                f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. Expected 'epoch' or a positive integer."
+                f"Invalid value for argument `save_freq`. Received: save_freq={save_freq!r}. Expected 'epoch' or a "
+                "positive integer."
             )
         self.backup_dir = os.fspath(backup_dir)
         self.save_freq = save_freq

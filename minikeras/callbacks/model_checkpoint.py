@@ -78,7 +78,8 @@ class ModelCheckpoint(MonitorCallback):
             )
         if not save_weights_only and not self.filepath.endswith((".keras", ".h5")):
             raise ValueError(
-                f"The filepath provided must end in `.keras` or `.h5` (a whole model). Received: filepath={self.filepath}"
+                "The filepath provided must end in `.keras` or `.h5` (a whole model). Received: "
+                f"filepath={self.filepath}"
             )
         self._batch_counter = BatchSaveCounter()
         self._current_epoch = 0
@@ -121,7 +122,8 @@ class ModelCheckpoint(MonitorCallback):
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
                 print(
-                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}, saving model to {filepath}"
+                    f"\nEpoch {epoch + 1}: {self.monitor} improved from {previous} to {current:.5f}, saving model to "
+                    f"{filepath}"
                 )
             self.best = current
             return True
@@ -135,7 +137,8 @@ class ModelCheckpoint(MonitorCallback):
             return
         if os.path.isdir(filepath):
             raise IsADirectoryError(
-                f"Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing directory: {filepath}"
+                "Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing "
+                f"directory: {filepath}"
             )
         directory = os.path.dirname(filepath)
         if directory:

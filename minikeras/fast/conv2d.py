@@ -73,7 +73,9 @@ class Conv2DStep:
         x_padded = windows.pad_spatial(x, pads, empty=buffers.allocator("x_padded") if training else None)
         # In training the matrix lives until backward, in a buffer the next step reuses.
         empty = buffers.allocator(f"cols{index}") if training else np.empty
-        cols = windows.im2col(x_padded, conv.kernel_size, conv.strides, conv.dilation_rate, out_hw, conv.use_bias, empty)
+        cols = windows.im2col(
+            x_padded, conv.kernel_size, conv.strides, conv.dilation_rate, out_hw, conv.use_bias, empty
+        )
         z = cols @ kernel
         # z is ours: an activation that needs only its output may overwrite it.
         y = conv.activation(z) if conv.activation.uses_input else conv.activation.apply_in_place(z)
@@ -187,9 +189,7 @@ def input_gradient_of(conv: Conv2D, grad, padded_shape, out_hw, pads, buffers, b
         buffer = buffers.get("grad_by_kernel_row", (kh, row_windows.shape[0], channels), dtype)
         by_kernel_row = np.matmul(row_windows, row_kernels, out=buffer)
         rows_shape = (n, padded_shape[1], width, channels)  # padded along the height only
-        return windows.col2im(
-            by_kernel_row, rows_shape, (kh, 1), (1, 1), (1, 1), (out_hw[0], width), (pads[0], (0, 0))
-        )
+        return windows.col2im(by_kernel_row, rows_shape, (kh, 1), (1, 1), (1, 1), (out_hw[0], width), (pads[0], (0, 0)))
     # dL/dcols, computed offset by offset: (kh * kw, rows, in) = grad_z @ kernel[i, j]^T for every (i, j).
     grad_z = grad.reshape(-1, filters)
     per_offset_kernel = conv.kernel.reshape(kh * kw, channels, filters).transpose(0, 2, 1)

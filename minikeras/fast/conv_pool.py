@@ -96,7 +96,7 @@ class ConvMaxPool:
         )
 
     def forward(self, x: np.ndarray, training: bool = True) -> np.ndarray:
-        """`pool.forward(conv.forward(x))`: x `(batch, height, width, in)` -> `(batch, out_h // 2, out_w // 2, filters)`.
+        """`pool.forward(conv.forward(x))`: `(batch, height, width, in)` -> `(batch, out_h // 2, out_w // 2, filters)`.
 
         A large batch runs in chunks of samples (`fast.chunks`) that stay in cache.
         """

@@ -146,11 +146,14 @@ class LeakyReLU(Layer):
     def __init__(self, negative_slope: float = 0.3, **kwargs: Any) -> None:
         if "alpha" in kwargs:  # Keras 2 configs (and Keras 3, with a deprecation warning)
             negative_slope = kwargs.pop("alpha")
-            warnings.warn("LeakyReLU's argument `alpha` is deprecated: use `negative_slope`.", DeprecationWarning, stacklevel=2)
+            warnings.warn(
+                "LeakyReLU's argument `alpha` is deprecated: use `negative_slope`.", DeprecationWarning, stacklevel=2
+            )
         super().__init__(**kwargs)
         if _real_number(negative_slope, "negative_slope", self) < 0:
             raise ValueError(
-                f"negative_slope of layer '{self.name}' must be a number >= 0. Received: negative_slope={negative_slope!r}"
+                f"negative_slope of layer '{self.name}' must be a number >= 0. Received: "
+                f"negative_slope={negative_slope!r}"
             )
         self.negative_slope = float(negative_slope)
 
@@ -252,7 +255,8 @@ class PReLU(Layer):
         super().__init__(**kwargs)
         if alpha_constraint is not None:
             raise ValueError(
-                f"Layer '{self.name}': minikeras does not implement weight constraints. Received: alpha_constraint={alpha_constraint!r}"
+                f"Layer '{self.name}': minikeras does not implement weight constraints. Received: "
+                f"alpha_constraint={alpha_constraint!r}"
             )
         self.alpha_initializer = initializers.get(alpha_initializer)
         self.alpha_regularizer = regularizers.get(alpha_regularizer)

@@ -133,9 +133,17 @@ class Dense(Layer):
     def build(self, input_shape: tuple) -> None:
         in_features = input_shape[-1]
         if in_features is None:
-            raise ValueError(f"The last axis of the input to Dense layer '{self.name}' must be known. Received: {input_shape}")
-        self.kernel = self.add_weight("kernel", (in_features, self.units), self.kernel_initializer, regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer) if self.use_bias else None
+            raise ValueError(
+                f"The last axis of the input to Dense layer '{self.name}' must be known. Received: {input_shape}"
+            )
+        self.kernel = self.add_weight(
+            "kernel", (in_features, self.units), self.kernel_initializer, regularizer=self.kernel_regularizer
+        )
+        self.bias = (
+            self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
+            if self.use_bias
+            else None
+        )
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)

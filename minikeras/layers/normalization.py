@@ -93,10 +93,16 @@ class BatchNormalization(Layer):
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"axis of layer '{self.name}' must be an integer (one axis). Received: axis={axis!r}")
         if not _is_number(momentum) or not 0 <= momentum <= 1:
-            raise ValueError(f"momentum of layer '{self.name}' must be a number in [0, 1]. Received: momentum={momentum!r}")
+            raise ValueError(
+                f"momentum of layer '{self.name}' must be a number in [0, 1]. Received: momentum={momentum!r}"
+            )
         if not _is_number(epsilon) or epsilon <= 0:
             raise ValueError(f"epsilon of layer '{self.name}' must be a positive number. Received: epsilon={epsilon!r}")
-        for argument, value in (("beta_constraint", beta_constraint), ("gamma_constraint", gamma_constraint), ("renorm", renorm)):
+        for argument, value in (
+            ("beta_constraint", beta_constraint),
+            ("gamma_constraint", gamma_constraint),
+            ("renorm", renorm),
+        ):
             if value not in (None, False):
                 raise ValueError(
                     f"Layer '{self.name}': minikeras does not implement {argument} in BatchNormalization. "
@@ -133,10 +139,20 @@ class BatchNormalization(Layer):
                 f"Received: axis={self.axis}, input_shape={input_shape}"
             )
         shape = (features,)
-        self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer) if self.scale else None
-        self.beta = self.add_weight("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer) if self.center else None
+        self.gamma = (
+            self.add_weight("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer)
+            if self.scale
+            else None
+        )
+        self.beta = (
+            self.add_weight("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer)
+            if self.center
+            else None
+        )
         self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer, trainable=False)
+        self.moving_variance = self.add_weight(
+            "moving_variance", shape, self.moving_variance_initializer, trainable=False
+        )
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         self._feature_axis(len(input_shape))
@@ -170,7 +186,9 @@ class BatchNormalization(Layer):
             y += shift
             x_hat = (x - moving_mean) * inv_std if training and self.scale else None
         if training:
-            self.save_for_backward({"x_hat": x_hat, "inv_std": inv_std, "sums": sums, "batch_statistics": batch_statistics})
+            self.save_for_backward(
+                {"x_hat": x_hat, "inv_std": inv_std, "sums": sums, "batch_statistics": batch_statistics}
+            )
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -219,7 +237,7 @@ class BatchNormalization(Layer):
 
 
 class _PerFeatureSums:
-    """Sums over every axis but the feature axis, as `einsum` contractions (faster than `sum(axis=...)` on these layouts).
+    """Sums over every axis but the feature axis, as `einsum` contractions (faster than `sum(axis=...)` here).
 
     `total(a)` is the per-feature sum of `a`, `dot(a, b)` that of `a * b` without forming the product;
     both return shape `(features,)` in `a`'s dtype, accumulated in float64: a float32 running sum

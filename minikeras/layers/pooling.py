@@ -149,7 +149,9 @@ class MaxPooling2D(BasePooling2D):
             for k in range(pw):  # written straight into the strided destination: no temporaries
                 np.multiply(grad, cache["col_winner"] == k, out=grad_rows[:, :, ops.window_slice(k, pw, out_w), :])
             for k in range(ph):
-                np.multiply(grad_rows, cache["row_winner"] == k, out=grad_padded[:, ops.window_slice(k, ph, out_h), :, :])
+                np.multiply(
+                    grad_rows, cache["row_winner"] == k, out=grad_padded[:, ops.window_slice(k, ph, out_h), :, :]
+                )
         grad_x = ops.crop_spatial(grad_padded, cache["pads"], cache["input_hw"])
         return np.moveaxis(grad_x, -1, 1) if self.data_format == "channels_first" else grad_x
 
@@ -236,13 +238,15 @@ class AveragePooling2D(BasePooling2D):
             counts = np.asarray(self.pool_size[0] * self.pool_size[1], dtype=x.dtype)
         y /= counts
         if training:
-            self.save_for_backward({
-                "counts": counts,
-                "padded_shape": x_padded.shape,
-                "pads": pads,
-                "input_hw": (height, width),
-                "out_hw": out_hw,
-            })
+            self.save_for_backward(
+                {
+                    "counts": counts,
+                    "padded_shape": x_padded.shape,
+                    "pads": pads,
+                    "input_hw": (height, width),
+                    "out_hw": out_hw,
+                }
+            )
         return np.moveaxis(y, -1, 1) if self.data_format == "channels_first" else y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
@@ -364,7 +368,9 @@ class GlobalMaxPooling2D(BaseGlobalPooling2D):
         y = x.max(axis=self._axes, keepdims=True)
         if training:
             winners = x == y
-            self.save_for_backward({"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)})
+            self.save_for_backward(
+                {"winners": winners, "ties": winners.sum(axis=self._axes, keepdims=True, dtype=x.dtype)}
+            )
         return y if self.keepdims else y.reshape(y.shape[0], -1)
 
     def backward(self, grad: np.ndarray) -> np.ndarray:

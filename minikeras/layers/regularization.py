@@ -54,7 +54,9 @@ class Dropout(Layer):
         if not _is_real(rate) or not 0 <= rate < 1:
             raise ValueError(f"rate of layer '{self.name}' must be a number in [0, 1). Received: rate={rate!r}")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}")
+            raise ValueError(
+                f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}"
+            )
         self.rate = float(rate)
         self.seed = None if seed is None else int(seed)
         self.noise_shape = self._validate_noise_shape(noise_shape)
@@ -67,7 +69,9 @@ class Dropout(Layer):
             dims = tuple(noise_shape) if not isinstance(noise_shape, str) else None
         except TypeError:
             dims = None
-        if dims is None or not all(d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0) for d in dims):
+        if dims is None or not all(
+            d is None or (isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0) for d in dims
+        ):
             raise ValueError(
                 f"noise_shape of layer '{self.name}' must be a tuple of positive integers or None. "
                 f"Received: noise_shape={noise_shape!r}"
@@ -92,7 +96,11 @@ class Dropout(Layer):
         if self.rate == 0:
             self.save_for_backward({"scale": None})
             return x
-        shape = x.shape if self.noise_shape is None else tuple(d if n is None else n for n, d in zip(self.noise_shape, x.shape))
+        shape = (
+            x.shape
+            if self.noise_shape is None
+            else tuple(d if n is None else n for n, d in zip(self.noise_shape, x.shape))
+        )
         rng = self._rng if self._rng is not None else global_rng()
         keep = 1.0 - self.rate
         # Dropped: 0; kept: 1 / keep. Broadcast over the input when noise_shape shares draws.

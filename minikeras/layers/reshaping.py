@@ -115,7 +115,9 @@ class Reshape(Layer):
             dims = tuple(target_shape)
         except TypeError:
             dims = None
-        valid = dims is not None and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= -1 for d in dims)
+        valid = dims is not None and all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= -1 for d in dims
+        )
         if dims is None or not valid or dims.count(-1) > 1:
             raise ValueError(
                 f"target_shape of layer '{self.name}' must be a tuple of non-negative integers with at most one -1. "

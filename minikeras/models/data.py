@@ -44,7 +44,9 @@ def check_finite(array: np.ndarray, what: str, chunk_values: int = 1 << 22) -> N
                 continue
         if not np.isfinite(chunk).all():
             bad = start + int(np.flatnonzero(~np.isfinite(chunk).reshape(len(chunk), -1).all(axis=1))[0])
-            raise ValueError(f"{what} contains NaN or infinity (first at sample {bad}). Clean the data before training.")
+            raise ValueError(
+                f"{what} contains NaN or infinity (first at sample {bad}). Clean the data before training."
+            )
 
 
 def as_target_array(y, what: str = "y") -> np.ndarray:
@@ -78,7 +80,9 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: dict) -> np.nda
         classes = np.round(y.reshape(len(y), -1)[:, 0]).astype(np.int64)
     missing = sorted(set(np.unique(classes).tolist()) - set(int(k) for k in class_weight))
     if missing:
-        raise ValueError(f"class_weight has no entry for classes {missing} present in y. Received: class_weight={class_weight}")
+        raise ValueError(
+            f"class_weight has no entry for classes {missing} present in y. Received: class_weight={class_weight}"
+        )
     table = np.zeros(int(max(class_weight)) + 1, dtype=np.float64)
     for key, weight in class_weight.items():
         table[int(key)] = weight

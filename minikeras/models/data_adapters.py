@@ -21,7 +21,9 @@ def is_batch_source(x) -> bool:
         return True
     if isinstance(x, (np.ndarray, list, tuple, dict, str, bytes)) or x is None:
         return False
-    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not hasattr(x, "__array__") and not hasattr(x, "shape"))
+    return hasattr(x, "__next__") or (
+        hasattr(x, "__iter__") and not hasattr(x, "__array__") and not hasattr(x, "shape")
+    )
 
 
 class ArraySource:
@@ -104,7 +106,8 @@ class IteratorSource:
                     self.exhausted = True
                     wanted = "steps_per_epoch * epochs" if self.steps is not None else "at least one batch per epoch"
                     warnings.warn(
-                        f"Your input ran out of data after {produced} batches of epoch {epoch + 1}; interrupting training. "
+                        f"Your input ran out of data after {produced} batches of epoch {epoch + 1}; interrupting "
+                        "training. "
                         f"Make sure that your generator can generate {wanted} batches.",
                         stacklevel=4,
                     )
@@ -120,11 +123,16 @@ def unpack_batch(batch):
     """Accept `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`; return a 3-tuple."""
     if isinstance(batch, (tuple, list)):
         if not 1 <= len(batch) <= 3:
-            raise ValueError(f"A batch must be x, (x, y) or (x, y, sample_weight); received a {type(batch).__name__} of {len(batch)} items.")
+            raise ValueError(
+                f"A batch must be x, (x, y) or (x, y, sample_weight); received a {type(batch).__name__} of "
+                f"{len(batch)} items."
+            )
         x, y, sample_weight = (*batch, None, None)[:3]
         return x, y, sample_weight
     if isinstance(batch, dict):
-        raise ValueError("A batch must be x, (x, y) or (x, y, sample_weight); received a dict (minikeras models have one input).")
+        raise ValueError(
+            "A batch must be x, (x, y) or (x, y, sample_weight); received a dict (minikeras models have one input)."
+        )
     return batch, None, None
 
 

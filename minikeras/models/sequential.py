@@ -83,9 +83,13 @@ class Sequential(Trainer):
             self._input_layer = layer
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"Only minikeras layers can be added to Sequential model '{self.name}'. Received: {layer!r}")
+            raise TypeError(
+                f"Only minikeras layers can be added to Sequential model '{self.name}'. Received: {layer!r}"
+            )
         if any(existing.name == layer.name for existing in self._layers):
-            raise ValueError(f"Sequential model '{self.name}' already has a layer named '{layer.name}'; names must be unique.")
+            raise ValueError(
+                f"Sequential model '{self.name}' already has a layer named '{layer.name}'; names must be unique."
+            )
         if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
             self._input_layer = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
         self._layers.append(layer)
@@ -237,7 +241,11 @@ class Sequential(Trainer):
     @property
     def losses(self) -> list[float]:
         """The current weight-regularization penalties, one per regularized weight (Keras's `model.losses`)."""
-        return [regularizer(layer._params[name]) for layer in self._layers for name, regularizer in layer._regularizers.items()]
+        return [
+            regularizer(layer._params[name])
+            for layer in self._layers
+            for name, regularizer in layer._regularizers.items()
+        ]
 
     def _param_grad_pairs(self) -> list:
         return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []

@@ -63,7 +63,9 @@ def summary_lines(model, line_length: int | None = None, show_trainable: bool = 
     non_trainable = sum(w.size for layer in model.layers for w in layer.non_trainable_weights)
     trainable_bytes = sum(w.nbytes for layer in model.layers for w in layer.trainable_weights)
     non_trainable_bytes = sum(w.nbytes for layer in model.layers for w in layer.non_trainable_weights)
-    lines.append(f" Total params: {trainable + non_trainable:,} ({readable_size(trainable_bytes + non_trainable_bytes)})")
+    lines.append(
+        f" Total params: {trainable + non_trainable:,} ({readable_size(trainable_bytes + non_trainable_bytes)})"
+    )
     lines.append(f" Trainable params: {trainable:,} ({readable_size(trainable_bytes)})")
     lines.append(f" Non-trainable params: {non_trainable:,} ({readable_size(non_trainable_bytes)})")
     optimizer = getattr(model, "optimizer", None)

@@ -189,7 +189,9 @@ class Trainer:
         or `train_on_batch`."""
         assert self.optimizer is not None  # set by compile()
         for layer in self.layers:
-            buffers = ((name, self.optimizer.gradient_buffer(param)) for name, param in zip(layer.weight_names, layer.weights))
+            buffers = (
+                (name, self.optimizer.gradient_buffer(param)) for name, param in zip(layer.weight_names, layer.weights)
+            )
             layer.lend_gradient_arrays({name: buffer for name, buffer in buffers if buffer is not None})
 
     def _take_back_gradient_buffers(self) -> None:
@@ -311,14 +313,18 @@ class Trainer:
             raise ValueError(f"validation_split must be in [0, 1). Received: validation_split={validation_split}")
         streamed = data_adapters.is_batch_source(x)
         if streamed:
-            _refuse_with_batches(x, y=y, sample_weight=sample_weight, batch_size=batch_size, validation_split=validation_split)
+            _refuse_with_batches(
+                x, y=y, sample_weight=sample_weight, batch_size=batch_size, validation_split=validation_split
+            )
             source = data_adapters.make_source(x, steps_per_epoch, shuffle, "steps_per_epoch")
             batch_size = data_utils.check_batch_size(validation_batch_size)
         else:
             batch_size = data_utils.check_batch_size(batch_size)
             x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
             if validation_split and validation_data is None:
-                (x, y, sample_weight), (x_val, y_val, sw_val) = data_utils.split_validation((x, y, sample_weight), validation_split)
+                (x, y, sample_weight), (x_val, y_val, sw_val) = data_utils.split_validation(
+                    (x, y, sample_weight), validation_split
+                )
                 validation_data = (x_val, y_val, sw_val)
             source = data_adapters.ArraySource(x, y, sample_weight, batch_size, shuffle, self._cast)
             if steps_per_epoch is not None:
@@ -329,19 +335,33 @@ class Trainer:
                 val_source = data_adapters.make_source(validation_data, validation_steps, False, "validation_steps")
             else:
                 x_val, y_val, sw_val = data_utils.unpack_validation_data(validation_data)
-                val_source = self._array_source(x_val, y_val, sw_val, validation_batch_size or batch_size, False, what="x_val")
+                val_source = self._array_source(
+                    x_val, y_val, sw_val, validation_batch_size or batch_size, False, what="x_val"
+                )
         if not self._fit_lock.acquire(blocking=False):
-            raise RuntimeError("fit() is already running on this model in another thread; one model trains one fit at a time.")
+            raise RuntimeError(
+                "fit() is already running on this model in another thread; one model trains one fit at a time."
+            )
         try:
-            return self._fit_loop(source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq)
+            return self._fit_loop(
+                source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq
+            )
         finally:
             work_buffers.release(self.layers)  # the arrays training steps reused (im2col matrices, ...)
             self._take_back_gradient_buffers()
             self._fit_lock.release()
 
-    def _fit_loop(self, source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq):
+    def _fit_loop(
+        self, source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq
+    ):
         callback_list = CallbackList(
-            callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=epochs, steps=source.steps
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=source.steps,
         )
         self.stop_training = False
         self._initial_epoch = None
@@ -383,7 +403,9 @@ class Trainer:
                         break  # nothing left to train on: the warning said so
                     epoch_logs = self._logs()
                     if val_source is not None and _should_validate(epoch, validation_freq):
-                        val_logs = self._evaluate_source(val_source, callback_list, not isinstance(val_source, data_adapters.ArraySource))
+                        val_logs = self._evaluate_source(
+                            val_source, callback_list, not isinstance(val_source, data_adapters.ArraySource)
+                        )
                         epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
                     epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
                     callback_list.on_epoch_end(epoch, epoch_logs)
@@ -429,7 +451,9 @@ class Trainer:
         else:
             source = self._array_source(x, y, sample_weight, data_utils.check_batch_size(batch_size), False)
             streamed = False
-        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+        callback_list = CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps
+        )
         logs = self._evaluate_source(source, callback_list, streamed)
         return logs if return_dict else _flatten_logs(logs)
 
@@ -485,7 +509,9 @@ class Trainer:
         slices = data_utils.batch_slices(len(x), batch_size)
         callback_list = None
         if verbose or callbacks:
-            callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=len(slices))
+            callback_list = CallbackList(
+                callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=len(slices)
+            )
             callback_list.on_predict_begin()
         outputs = None
         with self._splitter() as infer:
@@ -505,7 +531,9 @@ class Trainer:
         return outputs
 
     def _predict_source(self, source, verbose, callbacks):
-        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps)
+        callback_list = CallbackList(
+            callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=source.steps
+        )
         callback_list.on_predict_begin()
         outputs = []
         with self._splitter() as infer:
@@ -597,7 +625,11 @@ def _flatten_logs(logs: dict) -> float | list[float]:
 
 def _refuse_with_batches(x, **arguments) -> None:
     """Keras's rule: with a PyDataset or generator, the batches carry y, weights and size."""
-    given = [name for name, value in arguments.items() if value is not None and not (isinstance(value, (int, float)) and value == 0)]
+    given = [
+        name
+        for name, value in arguments.items()
+        if value is not None and not (isinstance(value, (int, float)) and value == 0)
+    ]
     if given:
         kind = "a PyDataset" if isinstance(x, data_adapters.PyDataset) else "a generator or iterator"
         raise ValueError(

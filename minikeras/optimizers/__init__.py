@@ -32,4 +32,16 @@ def serialize(optimizer: Optimizer) -> dict:
     return registry.serialize(optimizer, "keras.optimizers")
 
 
-__all__ = ["Adadelta", "Adagrad", "Adam", "AdamW", "Nadam", "Optimizer", "RMSprop", "SGD", "get", "schedules", "serialize"]
+__all__ = [
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Nadam",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "get",
+    "schedules",
+    "serialize",
+]

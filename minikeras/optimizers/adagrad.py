@@ -43,4 +43,8 @@ class Adagrad(Optimizer):
         param -= learning_rate * grad / np.sqrt(accumulator + self.epsilon)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+        return {
+            **super().get_config(),
+            "initial_accumulator_value": self.initial_accumulator_value,
+            "epsilon": self.epsilon,
+        }

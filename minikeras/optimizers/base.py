@@ -86,7 +86,12 @@ class Optimizer:
                 "Only one of clipnorm, clipvalue and global_clipnorm can be set. "
                 f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
             )
-        for label, option in (("clipnorm", clipnorm), ("clipvalue", clipvalue), ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
+        for label, option in (
+            ("clipnorm", clipnorm),
+            ("clipvalue", clipvalue),
+            ("global_clipnorm", global_clipnorm),
+            ("weight_decay", weight_decay),
+        ):
             if option is not None and (not isinstance(option, (int, float)) or option < 0):
                 raise ValueError(f"{label} must be a non-negative number. Received: {label}={option!r}")
         self.name = name or self.default_name
@@ -116,8 +121,7 @@ class Optimizer:
     def learning_rate(self, value: LearningRate) -> None:
         if callable(self._learning_rate) and not callable(value):
             raise TypeError(
-                "This optimizer was created with a learning rate schedule; "
-                "its learning rate cannot be set to a number."
+                "This optimizer was created with a learning rate schedule; its learning rate cannot be set to a number."
             )
         if not callable(value):
             value = float(value)

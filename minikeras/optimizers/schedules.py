@@ -146,7 +146,9 @@ class CosineDecay(LearningRateSchedule):
             return self._decay(min(step, self.decay_steps), self.initial_learning_rate)
         step = min(step, self.decay_steps + self.warmup_steps)
         if step < self.warmup_steps:
-            return (self.warmup_target - self.initial_learning_rate) * step / self.warmup_steps + self.initial_learning_rate
+            return (
+                self.warmup_target - self.initial_learning_rate
+            ) * step / self.warmup_steps + self.initial_learning_rate
         return self._decay(step - self.warmup_steps, self.warmup_target)
 
     def get_config(self) -> dict:
@@ -160,9 +162,7 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
-ALL_SCHEDULES = {
-    cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay, CosineDecay)
-}
+ALL_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay, CosineDecay)}
 
 
 def get(identifier: LearningRateSchedule | Callable[[int], float] | dict) -> Callable[[int], float]:

@@ -43,7 +43,9 @@ def read_text_attr(obj, name: str) -> str | None:
         return None
     attr_id = obj.attrs.get_id(name)
     if attr_id.get_storage_size() > MAX_ATTRIBUTE_BYTES:
-        raise ModelFileError(f"Attribute '{name}' claims {attr_id.get_storage_size()} bytes, too large for a model file.")
+        raise ModelFileError(
+            f"Attribute '{name}' claims {attr_id.get_storage_size()} bytes, too large for a model file."
+        )
     value = obj.attrs[name]
     if isinstance(value, np.ndarray) and value.shape == ():
         value = value[()]

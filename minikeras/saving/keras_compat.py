@@ -92,11 +92,16 @@ def _layer_dtype(dtype, name: str, class_name: str) -> str:
     if isinstance(dtype, dict):
         dtype = (dtype.get("config") or {}).get("name", dtype)
     if isinstance(dtype, str) and dtype.startswith("mixed_"):
-        raise ModelFileError(f"Layer '{name}' ({class_name}) uses the mixed-precision policy {dtype!r}, which minikeras does not implement.")
+        raise ModelFileError(
+            f"Layer '{name}' ({class_name}) uses the mixed-precision policy {dtype!r}, which minikeras does not "
+            "implement."
+        )
     try:
         return _config.standardize_dtype(dtype)
     except (TypeError, ValueError):
-        raise ModelFileError(f"Layer '{name}' ({class_name}) has dtype {dtype!r}; minikeras computes in float16/32/64.") from None
+        raise ModelFileError(
+            f"Layer '{name}' ({class_name}) has dtype {dtype!r}; minikeras computes in float16/32/64."
+        ) from None
 
 
 def _initializer(entry: dict) -> dict:
@@ -130,7 +135,11 @@ def normalize_optimizer_config(entry: dict, cls) -> dict:
 
 def optimizer_entry(entry):
     """Undo tf.keras 2.11+'s registration prefix: `{"class_name": "Custom>SGD"}` names Keras's own SGD."""
-    if isinstance(entry, dict) and isinstance(entry.get("class_name"), str) and entry["class_name"].startswith("Custom>"):
+    if (
+        isinstance(entry, dict)
+        and isinstance(entry.get("class_name"), str)
+        and entry["class_name"].startswith("Custom>")
+    ):
         return {**entry, "class_name": entry["class_name"].split(">", 1)[1]}
     return entry
 

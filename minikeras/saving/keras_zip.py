@@ -63,9 +63,16 @@ class _Archive:
         for info in self.zip.infolist():
             name = info.filename
             parts = name.replace("\\", "/").split("/")
-            if name.startswith(("/", "\\")) or posixpath.isabs(name) or ".." in parts or (len(name) > 1 and name[1] == ":"):
+            if (
+                name.startswith(("/", "\\"))
+                or posixpath.isabs(name)
+                or ".." in parts
+                or (len(name) > 1 and name[1] == ":")
+            ):
                 self.zip.close()
-                raise ModelFileError(f"{filepath!r} holds an entry named {name!r} that points outside the archive; refused.")
+                raise ModelFileError(
+                    f"{filepath!r} holds an entry named {name!r} that points outside the archive; refused."
+                )
 
     def read(self, name: str, limit: int) -> bytes:
         try:

@@ -161,7 +161,8 @@ def read_optimizer_weights(f, model) -> None:
         # one, keeps unused momentum arrays for SGD without momentum).
         warnings.warn(
             f"The optimizer state was not restored: the file holds {len(names)} arrays, but optimizer "
-            f"'{optimizer.name}' keeps {len(expected)} for this model. Training continues with a fresh optimizer state.",
+            f"'{optimizer.name}' keeps {len(expected)} for this model. Training continues with a fresh optimizer "
+            "state.",
             stacklevel=4,
         )
         return

@@ -31,9 +31,7 @@ def model_from_config(config, custom_objects=None):
         raise ModelFileError("The model config must be a JSON object with 'class_name' and 'config'.")
     class_name = config.get("class_name")
     if class_name != "Sequential":
-        raise ModelFileError(
-            f"minikeras loads Sequential models; this file holds a model of class {class_name!r}."
-        )
+        raise ModelFileError(f"minikeras loads Sequential models; this file holds a model of class {class_name!r}.")
     body = config["config"]
     entries = body.get("layers")
     if not isinstance(entries, list):
@@ -89,7 +87,10 @@ def compile_config(model) -> dict | None:
 
 
 def compile_from_config(model, config: dict, custom_objects=None) -> None:
-    """Compile `model` from a `.keras` compile_config; an optimizer minikeras lacks leaves it uncompiled, with a warning."""
+    """Compile `model` from a `.keras` compile_config.
+
+    An optimizer minikeras lacks leaves the model uncompiled, with a warning.
+    """
     training = {key: value for key, value in config.items() if key != "optimizer"}
     training["optimizer_config"] = config.get("optimizer") or "rmsprop"
     compile_or_warn(model, training, custom_objects)
@@ -107,7 +108,9 @@ def compile_or_warn(model, training: dict, custom_objects=None) -> None:
     try:
         arguments = compile_args(training, custom_objects)
     except ModelFileError as error:
-        warnings.warn(f"The model was loaded without its compile settings: {error} Compile it before training.", stacklevel=3)
+        warnings.warn(
+            f"The model was loaded without its compile settings: {error} Compile it before training.", stacklevel=3
+        )
         return
     model.compile(**arguments)
 
@@ -136,7 +139,9 @@ def compile_args(config, custom_objects=None) -> dict:
         )
         loss = _deserialize(config.get("loss"), losses_module.ALL_LOSSES, "loss", losses_module.Loss, custom_objects)
         metrics = [_deserialize_metric(m, custom_objects) for m in keras_compat.metric_entries(config.get("metrics"))]
-        weighted = [_deserialize_metric(m, custom_objects) for m in keras_compat.metric_entries(config.get("weighted_metrics"))]
+        weighted = [
+            _deserialize_metric(m, custom_objects) for m in keras_compat.metric_entries(config.get("weighted_metrics"))
+        ]
     except ModelFileError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError) as error:
@@ -146,7 +151,13 @@ def compile_args(config, custom_objects=None) -> dict:
         loss_weights = loss_weights[0]
     if loss_weights is not None and not isinstance(loss_weights, (int, float)):
         raise ModelFileError(f"loss_weights in the training config must be a number. Received: {loss_weights!r}")
-    return {"optimizer": optimizer, "loss": loss, "metrics": metrics, "weighted_metrics": weighted, "loss_weights": loss_weights}
+    return {
+        "optimizer": optimizer,
+        "loss": loss,
+        "metrics": metrics,
+        "weighted_metrics": weighted,
+        "loss_weights": loss_weights,
+    }
 
 
 def _deserialize_metric(entry, custom_objects):

@@ -76,7 +76,8 @@ def _saved_layer_groups(f, model) -> list:
             continue
         if path not in layers_group:
             raise ModelFileError(
-                f"The file has no weights for layer '{layer.name}' (group '{path}'). Groups in the file: {', '.join(layers_group)}."
+                f"The file has no weights for layer '{layer.name}' (group '{path}'). Groups in the file: "
+                f"{', '.join(layers_group)}."
             )
         pairs.append((layer, path, get_member(get_member(layers_group, path, "group"), "vars", "group")))
     return pairs

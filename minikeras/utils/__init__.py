@@ -66,7 +66,9 @@ def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     if num_classes is None:
         num_classes = int(labels.max()) + 1 if labels.size else 0
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(f"Labels must be in [0, {num_classes}). Received labels from {labels.min()} to {labels.max()}.")
+        raise ValueError(
+            f"Labels must be in [0, {num_classes}). Received labels from {labels.min()} to {labels.max()}."
+        )
     one_hot = np.zeros((*labels.shape, num_classes), dtype=np.float32)
     np.put_along_axis(one_hot, labels[..., None], 1.0, axis=-1)
     return one_hot

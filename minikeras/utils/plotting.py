@@ -45,7 +45,9 @@ def plot_history(
         import matplotlib.pyplot as plt
         from matplotlib.ticker import MaxNLocator
     except ImportError:
-        raise ImportError("plot_history needs matplotlib: pip install 'minikeras[plot]' (or pip install matplotlib).") from None
+        raise ImportError(
+            "plot_history needs matplotlib: pip install 'minikeras[plot]' (or pip install matplotlib)."
+        ) from None
     logs = cast("dict[str, list]", getattr(history, "history", history))
     epochs = list(getattr(history, "epoch", []) or range(len(next(iter(logs.values()), []))))
     if metrics is None:
@@ -57,7 +59,9 @@ def plot_history(
         x = [e + 1 for e in epochs][: len(logs[key])]
         axis.plot(x, logs[key], marker="o", label=f"training {key}")
         if f"val_{key}" in logs:
-            axis.plot(x[: len(logs[f"val_{key}"])], logs[f"val_{key}"], marker="o", linestyle="--", label=f"validation {key}")
+            axis.plot(
+                x[: len(logs[f"val_{key}"])], logs[f"val_{key}"], marker="o", linestyle="--", label=f"validation {key}"
+            )
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(key)

@@ -42,7 +42,14 @@ class Progress:
         if verbose == 1:
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, unit="step", file=self.stream, leave=True, dynamic_ncols=True, mininterval=self.refresh_seconds)
+            self._bar = tqdm(
+                total=total,
+                unit="step",
+                file=self.stream,
+                leave=True,
+                dynamic_ncols=True,
+                mininterval=self.refresh_seconds,
+            )
 
     def update(self, step: int, logs: dict | None = None) -> None:
         """Record that `step` steps are done, with the running logs."""

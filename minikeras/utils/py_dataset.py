@@ -77,7 +77,9 @@ def _fetch(dataset, index: int):
     try:
         return dataset[index]
     except Exception as error:
-        raise BatchFetchError(f"{type(dataset).__name__}.__getitem__({index}) raised {type(error).__name__}: {error}") from error
+        raise BatchFetchError(
+            f"{type(dataset).__name__}.__getitem__({index}) raised {type(error).__name__}: {error}"
+        ) from error
 
 
 def iterate_batches(dataset: PyDataset, order: Iterable[int]) -> Iterator[Any]:
@@ -98,7 +100,10 @@ def iterate_batches(dataset: PyDataset, order: Iterable[int]) -> Iterator[Any]:
         return
     if dataset.use_multiprocessing:
         pool = concurrent.futures.ProcessPoolExecutor(
-            dataset.workers, mp_context=multiprocessing.get_context("spawn"), initializer=_set_worker_dataset, initargs=(dataset,)
+            dataset.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_set_worker_dataset,
+            initargs=(dataset,),
         )
 
         def submit(index):
@@ -121,7 +126,9 @@ def iterate_batches(dataset: PyDataset, order: Iterable[int]) -> Iterator[Any]:
             try:
                 batch = future.result()
             except Exception as error:
-                raise BatchFetchError(f"{type(dataset).__name__}.__getitem__({index}) raised {type(error).__name__}: {error}") from error
+                raise BatchFetchError(
+                    f"{type(dataset).__name__}.__getitem__({index}) raised {type(error).__name__}: {error}"
+                ) from error
             next_index = next(upcoming, None)
             if next_index is not None:
                 pending.append((next_index, submit(next_index)))

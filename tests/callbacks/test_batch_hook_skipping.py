@@ -63,6 +63,13 @@ def test_batch_logs_are_built_only_when_a_callback_reads_them(monkeypatch):
     assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
     seen = []
     built.clear()
-    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(logs["loss"]))])
+    model.fit(
+        x,
+        y,
+        batch_size=8,
+        epochs=1,
+        verbose=0,
+        callbacks=[callbacks.LambdaCallback(on_batch_end=lambda b, logs: seen.append(logs["loss"]))],
+    )
     assert len(seen) == 5 and all(np.isfinite(seen))
     assert len(built) == 5 + 1  # each batch, and the epoch

@@ -29,7 +29,11 @@ def test_five_epochs_on_500_samples_reach_98_percent_on_100_new_ones(seed):
     keras.utils.set_random_seed(seed)
     (x_train, y_train), (x_test, y_test) = keras.datasets.lines.load_data(500, 100, seed=seed + 1000)
     model = readme_cnn()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     history = model.fit(x_train, y_train, epochs=5, batch_size=10, validation_split=0.1, verbose=0)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert accuracy >= 0.98

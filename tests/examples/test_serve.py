@@ -19,11 +19,20 @@ EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "serve
 @pytest.fixture
 def server(tmp_path):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, 3, activation="relu"), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4, 4, 1)),
+            layers.Conv2D(2, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
     model.save(tmp_path / "model.keras")
     process = subprocess.Popen(
         [sys.executable, EXAMPLE, str(tmp_path / "model.keras"), "--port", "0", "--max-body-bytes", "2000"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         line = process.stdout.readline()

@@ -221,7 +221,12 @@ def test_a_model_of_the_convolution_trains_alike_through_the_switch(case):
     def trained():
         keras.utils.set_random_seed(0)
         model = keras.Sequential(
-            [keras.Input(shape=x.shape[1:], dtype="float64"), CONVS[case](), layers.Flatten(**F64), layers.Dense(3, **F64)]
+            [
+                keras.Input(shape=x.shape[1:], dtype="float64"),
+                CONVS[case](),
+                layers.Flatten(**F64),
+                layers.Dense(3, **F64),
+            ]
         )
         model.compile(optimizer=keras.optimizers.SGD(0.01, momentum=0.9), loss="mse")
         history = model.fit(x, np.eye(3)[y], batch_size=8, epochs=2, shuffle=False, verbose=0)

@@ -31,7 +31,9 @@ def test_keras_file_loads_and_predicts_what_keras_predicted(path):
     np.testing.assert_allclose(predicted, expected["y"], rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("path", [p for p in MODEL_FILES if p.stem.endswith(("cnn", "conv_options"))], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in MODEL_FILES if p.stem.endswith(("cnn", "conv_options"))], ids=lambda p: p.name
+)
 def test_keras_compile_settings_and_optimizer_state_come_along(path):
     model = keras.models.load_model(path)
     assert model.compiled

@@ -8,7 +8,9 @@ import pytest
 import minikeras
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-keras = pytest.importorskip("keras", reason="Keras 3 is not installed: pip install '.[interop]' to run the live Keras round trips")
+keras = pytest.importorskip(
+    "keras", reason="Keras 3 is not installed: pip install '.[interop]' to run the live Keras round trips"
+)
 if int(keras.__version__.split(".")[0]) < 3:
     pytest.skip("these tests need Keras 3: pip install '.[interop]'", allow_module_level=True)
 
@@ -32,7 +34,9 @@ def minikeras_model():
             layers.Softmax(),
         ]
     )
-    model.compile(optimizer=minikeras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=minikeras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -51,7 +55,9 @@ def test_a_minikeras_file_opens_in_keras_and_predicts_the_same(tmp_path, suffix)
     np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), model.predict(x, verbose=0), atol=1e-5)
     assert type(theirs.optimizer).__name__ == "SGD"
     assert theirs.optimizer.get_config()["momentum"] == pytest.approx(0.9)
-    assert getattr(theirs.loss, "__name__", theirs.loss) == "categorical_crossentropy"  # the .h5 loader turns names into functions
+    assert (
+        getattr(theirs.loss, "__name__", theirs.loss) == "categorical_crossentropy"
+    )  # the .h5 loader turns names into functions
 
 
 @pytest.mark.slow
@@ -82,7 +88,12 @@ def test_minikeras_to_keras_to_minikeras(tmp_path, suffix):
 
 def test_a_keras_model_saved_now_loads_in_minikeras(tmp_path):
     theirs = keras.Sequential(
-        [keras.Input(shape=(6, 6, 1)), keras.layers.Conv2D(2, 3, activation="relu"), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")]
+        [
+            keras.Input(shape=(6, 6, 1)),
+            keras.layers.Conv2D(2, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
     )
     theirs.compile(optimizer="rmsprop", loss="categorical_crossentropy")
     x = np.random.default_rng(2).normal(size=(5, 6, 6, 1)).astype(np.float32)

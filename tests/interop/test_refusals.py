@@ -39,7 +39,9 @@ def layer_configs(config):
 
 def test_a_layer_minikeras_lacks_is_named_with_the_supported_ones(tmp_path):
     def add_lstm(config):
-        layer_configs(config).insert(2, {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 4}})
+        layer_configs(config).insert(
+            2, {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 4}}
+        )
 
     path = rewrite_keras_archive(FIXTURES / "keras3_cnn.keras", tmp_path / "lstm.keras", add_lstm)
     with pytest.raises(ValueError, match=r"Unknown layer: 'LSTM'.*Known names: .*Conv2D.*Dense.*MaxPooling2D"):
@@ -48,7 +50,11 @@ def test_a_layer_minikeras_lacks_is_named_with_the_supported_ones(tmp_path):
 
 @pytest.mark.parametrize(
     "option, value",
-    [("bias_constraint", {"class_name": "MaxNorm", "config": {"max_value": 2}}), ("kernel_constraint", {"class_name": "NonNeg", "config": {}}), ("groups", 2)],
+    [
+        ("bias_constraint", {"class_name": "MaxNorm", "config": {"max_value": 2}}),
+        ("kernel_constraint", {"class_name": "NonNeg", "config": {}}),
+        ("groups", 2),
+    ],
 )
 def test_an_option_that_would_change_results_is_refused(tmp_path, option, value):
     def set_option(config):
@@ -70,7 +76,11 @@ def test_neutral_options_and_dtype_policies_are_accepted():
 
 def test_a_mixed_precision_policy_is_refused(tmp_path):
     def mixed(config):
-        layer_configs(config)[1]["config"]["dtype"] = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}}
+        layer_configs(config)[1]["config"]["dtype"] = {
+            "module": "keras",
+            "class_name": "DTypePolicy",
+            "config": {"name": "mixed_float16"},
+        }
 
     path = rewrite_keras_archive(FIXTURES / "keras3_cnn.keras", tmp_path / "mixed.keras", mixed)
     with pytest.raises(ModelFileError, match="mixed-precision policy 'mixed_float16'"):
@@ -79,7 +89,9 @@ def test_a_mixed_precision_policy_is_refused(tmp_path):
 
 @pytest.mark.parametrize("entry_name", ["../escape.txt", "/etc/evil", "a/../../b", "C:\\\\windows\\\\evil"])
 def test_an_archive_with_an_escaping_entry_name_is_refused_and_nothing_is_written(tmp_path, entry_name):
-    path = rewrite_keras_archive(FIXTURES / "keras3_cnn.keras", tmp_path / "evil.keras", extra_entries=[(entry_name, b"x")])
+    path = rewrite_keras_archive(
+        FIXTURES / "keras3_cnn.keras", tmp_path / "evil.keras", extra_entries=[(entry_name, b"x")]
+    )
     before = set(os.listdir(tmp_path)) | set(os.listdir(tmp_path.parent))
     with pytest.raises(ModelFileError, match="points outside the archive"):
         keras.models.load_model(path)

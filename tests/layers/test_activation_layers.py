@@ -20,7 +20,9 @@ def test_leaky_relu_defaults_to_keras_slope_and_accepts_the_keras2_name():
 
 def test_elu_is_alpha_times_expm1_below_zero():
     np.testing.assert_allclose(
-        layers.ELU(alpha=0.5, dtype="float64")(X), [[0.5 * (np.exp(-3) - 1), 0.5 * (np.exp(-0.5) - 1), 0.0, 0.5, 2.0]], rtol=1e-12
+        layers.ELU(alpha=0.5, dtype="float64")(X),
+        [[0.5 * (np.exp(-3) - 1), 0.5 * (np.exp(-0.5) - 1), 0.0, 0.5, 2.0]],
+        rtol=1e-12,
     )
 
 
@@ -33,7 +35,12 @@ def test_prelu_starts_as_relu_and_learns_one_slope_per_unshared_position():
 
 @pytest.mark.parametrize(
     "shared_axes, input_shape, alpha_shape",
-    [(None, (None, 4, 5, 3), (4, 5, 3)), ([1, 2], (None, 4, 5, 3), (1, 1, 3)), (1, (None, 4, 5), (1, 5)), ((2, 3), (None, 3, 4, 5), (3, 1, 1))],
+    [
+        (None, (None, 4, 5, 3), (4, 5, 3)),
+        ([1, 2], (None, 4, 5, 3), (1, 1, 3)),
+        (1, (None, 4, 5), (1, 5)),
+        ((2, 3), (None, 3, 4, 5), (3, 1, 1)),
+    ],
 )
 def test_prelu_alpha_has_keras_shape(shared_axes, input_shape, alpha_shape):
     layer = layers.PReLU(shared_axes=shared_axes)

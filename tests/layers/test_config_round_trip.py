@@ -13,7 +13,9 @@ CONFIGURED = {
     "BatchNormalization": lambda: layers.BatchNormalization(
         axis=1, momentum=0.9, epsilon=0.01, center=False, gamma_initializer="he_normal", beta_regularizer="l2"
     ),
-    "AveragePooling2D": lambda: layers.AveragePooling2D((2, 3), strides=1, padding="same", data_format="channels_first"),
+    "AveragePooling2D": lambda: layers.AveragePooling2D(
+        (2, 3), strides=1, padding="same", data_format="channels_first"
+    ),
     "GlobalAveragePooling2D": lambda: layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True),
     "GlobalMaxPooling2D": lambda: layers.GlobalMaxPooling2D(keepdims=True),
     "ZeroPadding2D": lambda: layers.ZeroPadding2D(((1, 2), (0, 3)), data_format="channels_first"),
@@ -115,7 +117,9 @@ def channels_first_model():
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".h5"])
-@pytest.mark.parametrize("make_model, input_shape", [(channels_last_model, (7, 7, 2)), (channels_first_model, (2, 6, 6))])
+@pytest.mark.parametrize(
+    "make_model, input_shape", [(channels_last_model, (7, 7, 2)), (channels_first_model, (2, 6, 6))]
+)
 def test_a_trained_model_with_these_layers_saves_and_loads(tmp_path, suffix, make_model, input_shape):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(12, *input_shape)).astype(np.float32)

@@ -80,7 +80,9 @@ def test_an_unseeded_layer_repeats_after_set_random_seed():
 def test_fit_with_dropout_repeats_after_set_random_seed():
     def train(seed):
         set_random_seed(seed)
-        model = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(8, activation="relu"), layers.Dropout(0.5), layers.Dense(2)])
+        model = keras.Sequential(
+            [keras.Input(shape=(5,)), layers.Dense(8, activation="relu"), layers.Dropout(0.5), layers.Dense(2)]
+        )
         model.compile(optimizer="sgd", loss="mse")
         x = np.random.default_rng(0).normal(size=(16, 5)).astype(np.float32)
         model.fit(x, np.ones((16, 2), np.float32), epochs=2, batch_size=4, shuffle=False, verbose=0)

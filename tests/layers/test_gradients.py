@@ -26,7 +26,10 @@ LAYER_CASES = {
     "conv_rect_valid": (lambda: layers.Conv2D(2, (3, 1), **F64), (1, 5, 4, 3)),
     "conv_dilated": (lambda: layers.Conv2D(2, 2, dilation_rate=2, padding="same", **F64), (1, 5, 5, 2)),
     "conv_relu": (lambda: layers.Conv2D(3, 3, padding="same", activation="relu", **F64), (2, 5, 5, 1)),
-    "conv_channels_first": (lambda: layers.Conv2D(2, 3, strides=2, padding="same", data_format="channels_first", **F64), (2, 2, 5, 5)),
+    "conv_channels_first": (
+        lambda: layers.Conv2D(2, 3, strides=2, padding="same", data_format="channels_first", **F64),
+        (2, 2, 5, 5),
+    ),
     "maxpool_2": (lambda: layers.MaxPooling2D(2, **F64), (2, 4, 6, 3)),
     "maxpool_odd_valid": (lambda: layers.MaxPooling2D(2, **F64), (2, 5, 5, 2)),
     "maxpool_overlap": (lambda: layers.MaxPooling2D(3, strides=2, **F64), (2, 7, 7, 2)),
@@ -60,22 +63,37 @@ LAYER_CASES = {
     "avgpool_same_rect": (lambda: layers.AveragePooling2D((3, 2), strides=(2, 3), padding="same", **F64), (1, 6, 7, 2)),
     "avgpool_rect": (lambda: layers.AveragePooling2D((2, 3), strides=(1, 2), **F64), (1, 5, 7, 2)),
     "avgpool_channels_first": (lambda: layers.AveragePooling2D(2, data_format="channels_first", **F64), (2, 3, 4, 4)),
-    "avgpool_same_channels_first": (lambda: layers.AveragePooling2D(3, strides=2, padding="same", data_format="channels_first", **F64), (2, 2, 5, 6)),
+    "avgpool_same_channels_first": (
+        lambda: layers.AveragePooling2D(3, strides=2, padding="same", data_format="channels_first", **F64),
+        (2, 2, 5, 6),
+    ),
     "global_avgpool": (lambda: layers.GlobalAveragePooling2D(**F64), (2, 3, 4, 3)),
-    "global_avgpool_keepdims_channels_first": (lambda: layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True, **F64), (2, 3, 4, 2)),
+    "global_avgpool_keepdims_channels_first": (
+        lambda: layers.GlobalAveragePooling2D(data_format="channels_first", keepdims=True, **F64),
+        (2, 3, 4, 2),
+    ),
     "global_maxpool": (lambda: layers.GlobalMaxPooling2D(**F64), (2, 3, 4, 3)),
     "global_maxpool_keepdims": (lambda: layers.GlobalMaxPooling2D(keepdims=True, **F64), (2, 3, 2, 2)),
-    "global_maxpool_channels_first": (lambda: layers.GlobalMaxPooling2D(data_format="channels_first", **F64), (2, 3, 4, 2)),
+    "global_maxpool_channels_first": (
+        lambda: layers.GlobalMaxPooling2D(data_format="channels_first", **F64),
+        (2, 3, 4, 2),
+    ),
     "zero_padding_default": (lambda: layers.ZeroPadding2D(**F64), (2, 3, 4, 2)),
     "zero_padding_pair": (lambda: layers.ZeroPadding2D((2, 0), **F64), (1, 3, 3, 2)),
     "zero_padding_asymmetric": (lambda: layers.ZeroPadding2D(((1, 2), (0, 3)), **F64), (2, 2, 3, 2)),
-    "zero_padding_channels_first": (lambda: layers.ZeroPadding2D(((0, 1), (2, 1)), data_format="channels_first", **F64), (2, 2, 3, 3)),
+    "zero_padding_channels_first": (
+        lambda: layers.ZeroPadding2D(((0, 1), (2, 1)), data_format="channels_first", **F64),
+        (2, 2, 3, 3),
+    ),
     "reshape": (lambda: layers.Reshape((6, 2), **F64), (2, 3, 4)),
     "reshape_inferred": (lambda: layers.Reshape((-1, 3, 2), **F64), (2, 4, 6)),
     "dropout_rate_zero": (lambda: layers.Dropout(0.0, **F64), (3, 4)),
     # Inference statistics: a frozen layer normalizes with its moving statistics even in training.
     "batchnorm_frozen": (lambda: layers.BatchNormalization(trainable=False, **F64), (4, 3)),
-    "batchnorm_frozen_channels_first": (lambda: layers.BatchNormalization(axis=1, trainable=False, **F64), (2, 3, 2, 2)),
+    "batchnorm_frozen_channels_first": (
+        lambda: layers.BatchNormalization(axis=1, trainable=False, **F64),
+        (2, 3, 2, 2),
+    ),
 }
 
 # Layers whose training forward differs from their inference forward: checked against central
@@ -190,7 +208,10 @@ def test_whole_small_cnn_weight_gradients_match_central_differences():
 
 
 def _training_twin_factory(case, rng):
-    """(layer, x, upstream, fresh) for a TRAINING_CASES entry; `fresh()` is a new twin with `layer`'s current weights."""
+    """(layer, x, upstream, fresh) for a TRAINING_CASES entry.
+
+    `fresh()` is a new twin with `layer`'s current weights.
+    """
     make_layer, input_shape = TRAINING_CASES[case]
     x = rng.normal(size=input_shape)
     layer = make_layer()

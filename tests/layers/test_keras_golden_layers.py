@@ -53,8 +53,13 @@ def test_training_output_and_gradients_match_keras(name):
         key = f"{name}/grad_{weight_name}"
         if key in GOLDEN:
             np.testing.assert_allclose(layer.grads[weight_name], GOLDEN[key], **TOLERANCE, err_msg=weight_name)
-    recorded = sorted(k.rsplit("/grad_", 1)[1] for k in GOLDEN.files if k.startswith(f"{name}/grad_") and k != f"{name}/grad_x")
-    assert sorted(n for n, g in zip(layer.weight_names, layer.weights) if any(g is w for w in layer.trainable_weights)) == recorded
+    recorded = sorted(
+        k.rsplit("/grad_", 1)[1] for k in GOLDEN.files if k.startswith(f"{name}/grad_") and k != f"{name}/grad_x"
+    )
+    assert (
+        sorted(n for n, g in zip(layer.weight_names, layer.weights) if any(g is w for w in layer.trainable_weights))
+        == recorded
+    )
 
 
 @pytest.mark.parametrize("name", sorted(n for n in golden_script.CASES if n.startswith("batchnorm")))
@@ -62,12 +67,16 @@ def test_batchnorm_moving_statistics_after_a_training_call_match_keras(name):
     layer, x = keras_layer(name)
     layer.forward(x, training=True)
     for weight_name in ("moving_mean", "moving_variance"):
-        np.testing.assert_allclose(layer._params[weight_name], GOLDEN[f"{name}/after_training_{weight_name}"], **TOLERANCE)
+        np.testing.assert_allclose(
+            layer._params[weight_name], GOLDEN[f"{name}/after_training_{weight_name}"], **TOLERANCE
+        )
 
 
 def test_the_frozen_batchnorm_keeps_its_statistics_as_keras_does():
     layer, x = keras_layer("batchnorm_frozen")
-    np.testing.assert_array_equal(GOLDEN["batchnorm_frozen/after_training_moving_mean"], GOLDEN["batchnorm_frozen/weight_2"])
+    np.testing.assert_array_equal(
+        GOLDEN["batchnorm_frozen/after_training_moving_mean"], GOLDEN["batchnorm_frozen/weight_2"]
+    )
     layer.forward(x, training=True)
     np.testing.assert_array_equal(layer.moving_mean, GOLDEN["batchnorm_frozen/weight_2"])
 
@@ -105,7 +114,14 @@ def test_three_fit_steps_match_keras_weights_and_moving_statistics(name):
 def test_a_keras_file_with_the_new_layers_loads_and_predicts_as_keras():
     model = minikeras.models.load_model(FIXTURES / "golden" / "layers_cnn.keras")
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Conv2D", "BatchNormalization", "LeakyReLU", "ZeroPadding2D", "AveragePooling2D", "Conv2D", "GlobalMaxPooling2D", "Dense",
+        "Conv2D",
+        "BatchNormalization",
+        "LeakyReLU",
+        "ZeroPadding2D",
+        "AveragePooling2D",
+        "Conv2D",
+        "GlobalMaxPooling2D",
+        "Dense",
     ]
     name = "cnn_channels_last"
     for i, weight in enumerate(model.get_weights()):

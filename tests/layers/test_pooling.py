@@ -31,7 +31,9 @@ def average_windows_loop(x, pool, strides, pads, out_hw):
         (3, 2, "same", (6, 7), (0, 1), (3, 4)),  # rows: total 1 (after); cols: total 2 (one each side)
     ],
 )
-def test_average_pooling_equals_a_loop_over_windows_and_never_counts_padding(pool, strides, padding, size, pads, out_hw):
+def test_average_pooling_equals_a_loop_over_windows_and_never_counts_padding(
+    pool, strides, padding, size, pads, out_hw
+):
     layer = layers.AveragePooling2D(pool, strides=strides, padding=padding, dtype="float64")
     x = np.random.default_rng(0).normal(size=(2, *size, 3))
     y = layer(x)

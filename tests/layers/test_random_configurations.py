@@ -80,6 +80,11 @@ def test_maxpool_shapes_and_gradients_hold_for_any_configuration(config, shape, 
 
 
 @SETTINGS
-@given(units=st.integers(1, 5), activation=st.sampled_from([None, "tanh", "sigmoid", "softmax"]), shape=st.lists(st.integers(1, 4), min_size=2, max_size=3), seed=st.integers(0, 1000))
+@given(
+    units=st.integers(1, 5),
+    activation=st.sampled_from([None, "tanh", "sigmoid", "softmax"]),
+    shape=st.lists(st.integers(1, 4), min_size=2, max_size=3),
+    seed=st.integers(0, 1000),
+)
 def test_dense_shapes_and_gradients_hold_for_any_configuration(units, activation, shape, seed):
     check_layer(layers.Dense(units, activation=activation, dtype="float64"), tuple(shape), seed)

@@ -8,7 +8,12 @@ from minikeras import layers
 
 @pytest.mark.parametrize(
     "padding, expected",
-    [(2, ((2, 2), (2, 2))), ((1, 3), ((1, 1), (3, 3))), (((1, 0), (2, 3)), ((1, 0), (2, 3))), ([[0, 1], [1, 0]], ((0, 1), (1, 0)))],
+    [
+        (2, ((2, 2), (2, 2))),
+        ((1, 3), ((1, 1), (3, 3))),
+        (((1, 0), (2, 3)), ((1, 0), (2, 3))),
+        ([[0, 1], [1, 0]], ((0, 1), (1, 0))),
+    ],
 )
 def test_zero_padding_accepts_an_int_a_pair_or_a_pair_of_pairs(padding, expected):
     assert layers.ZeroPadding2D(padding).padding == expected

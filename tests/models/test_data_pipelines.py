@@ -24,7 +24,9 @@ def data():
 
 def model():
     keras.utils.set_random_seed(0)
-    m = keras.Sequential([keras.Input(shape=(6,)), layers.Dense(5, activation="tanh"), layers.Dense(3, activation="softmax")])
+    m = keras.Sequential(
+        [keras.Input(shape=(6,)), layers.Dense(5, activation="tanh"), layers.Dense(3, activation="softmax")]
+    )
     m.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
     return m
 
@@ -121,7 +123,9 @@ def test_evaluate_and_predict_accept_batches():
     x, y = data()
     assert trained.evaluate(Batches(), verbose=0) == pytest.approx(trained.evaluate(x, y, batch_size=BATCH, verbose=0))
     np.testing.assert_allclose(trained.predict(Batches(workers=2), verbose=0), trained.predict(x, verbose=0), rtol=1e-6)
-    np.testing.assert_allclose(trained.predict((x[i : i + 8] for i in range(0, N, 8)), verbose=0), trained.predict(x, verbose=0), rtol=1e-6)
+    np.testing.assert_allclose(
+        trained.predict((x[i : i + 8] for i in range(0, N, 8)), verbose=0), trained.predict(x, verbose=0), rtol=1e-6
+    )
     assert trained.evaluate(Batches(), steps=2, verbose=0, return_dict=True)["loss"] == pytest.approx(
         trained.evaluate(x[:16], y[:16], batch_size=BATCH, verbose=0, return_dict=True)["loss"]
     )
@@ -169,7 +173,9 @@ def test_validation_data_as_a_pydataset_or_generator():
     expected, _ = reference()
     x, y = data()
     trained = model()
-    history = trained.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, validation_data=Batches(), validation_freq=2)
+    history = trained.fit(
+        x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0, validation_data=Batches(), validation_freq=2
+    )
     assert "val_loss" in history.history and len(history.history["val_loss"]) == 1
     assert history.history["val_loss"][0] == pytest.approx(expected.evaluate(x, y, batch_size=BATCH, verbose=0)[0])
     history = model().fit(x, y, batch_size=BATCH, epochs=1, verbose=0, validation_data=generator(1), validation_steps=2)
@@ -197,7 +203,10 @@ X, Y = data()
         ([(X[:8], Y[:8]), {"x": X[:8]}], r"Batch 1 of the training data.*received a dict"),
         ([(X[:8], Y[:8], None, 1)], r"x, \(x, y\) or \(x, y, sample_weight\); received a tuple of 4 items"),
         ([(X[:8], Y[:8]), (X[:8], Y[:7])], r"Batch 1 of the training data: .*x has 8, y has 7"),
-        ([(X[:8], Y[:8]), (X[:8, :5], Y[:8])], r"Batch 1 of the training data: .*expected shape \(None, 6\), received \(8, 5\)"),
+        (
+            [(X[:8], Y[:8]), (X[:8, :5], Y[:8])],
+            r"Batch 1 of the training data: .*expected shape \(None, 6\), received \(8, 5\)",
+        ),
         ([(X[:8],)], r"Batch 0 of the training data: it has no targets"),
     ],
     ids=["dict", "four_items", "lengths", "feature_shape", "no_targets"],
@@ -254,7 +263,9 @@ def test_a_fit_over_an_hdf5_file_larger_than_the_memory_it_may_use(tmp_path):
             x[start : start + 5000] = np.random.default_rng(start).normal(size=(5000, 1000)).astype(np.float32)
         f["y"] = np.zeros((rows, 1), dtype=np.float32)
     file_mb = rows * 1000 * 4 / 2**20
-    result = subprocess.run([sys.executable, "-c", STREAM_FIT, str(tmp_path / "big.h5")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", STREAM_FIT, str(tmp_path / "big.h5")], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     growth_mb = float(result.stdout.split()[-1])
     print(f"peak memory growth {growth_mb:.1f} MB while training over a {file_mb:.0f} MB file")

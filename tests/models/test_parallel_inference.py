@@ -238,8 +238,10 @@ def test_a_subclass_that_overrides_forward_must_declare_it_again():
 
 
 def test_every_built_in_layer_allows_the_split():
-    built_in = [layers.Dense(2), layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.AveragePooling2D(), layers.GlobalMaxPooling2D(),
-                layers.GlobalAveragePooling2D(), layers.Flatten(), layers.Reshape((4,)), layers.ZeroPadding2D(), layers.Dropout(0.5),
-                layers.BatchNormalization(), layers.Activation("relu"), layers.ReLU(), layers.Softmax(), layers.LeakyReLU(),
-                layers.ELU(), layers.PReLU()]  # fmt: skip
+    built_in = [
+        layers.Dense(2), layers.Conv2D(2, 3), layers.MaxPooling2D(), layers.AveragePooling2D(),
+        layers.GlobalMaxPooling2D(), layers.GlobalAveragePooling2D(), layers.Flatten(), layers.Reshape((4,)),
+        layers.ZeroPadding2D(), layers.Dropout(0.5), layers.BatchNormalization(), layers.Activation("relu"),
+        layers.ReLU(), layers.Softmax(), layers.LeakyReLU(), layers.ELU(), layers.PReLU(),
+    ]  # fmt: skip
     assert [type(layer).__name__ for layer in built_in if not parallel.layer_allows_split(layer)] == []

@@ -8,7 +8,9 @@ from minikeras import layers
 
 
 def small_model(**input_kwargs):
-    return keras.Sequential([keras.Input(shape=(4,), **input_kwargs), layers.Dense(3, activation="relu"), layers.Dense(2)])
+    return keras.Sequential(
+        [keras.Input(shape=(4,), **input_kwargs), layers.Dense(3, activation="relu"), layers.Dense(2)]
+    )
 
 
 def test_input_first_builds_every_layer_at_once():

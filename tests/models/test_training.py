@@ -9,7 +9,9 @@ from minikeras import callbacks, layers, losses
 
 def classifier(seed=0, optimizer=None, metrics=("accuracy",), loss="categorical_crossentropy"):
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input(shape=(5,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input(shape=(5,)), layers.Dense(8, activation="tanh"), layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizer=optimizer or keras.optimizers.SGD(0.1), loss=loss, metrics=list(metrics))
     return model
 
@@ -113,8 +115,16 @@ def test_hook_order_for_fit_with_validation():
     recorder = Recorder()
     model.fit(x, y, epochs=2, batch_size=4, validation_data=(x[:3], y[:3]), verbose=0, callbacks=[recorder])
     epoch = [
-        "on_epoch_begin", "on_train_batch_begin", "on_train_batch_end", "on_train_batch_begin", "on_train_batch_end",
-        "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_end", "on_epoch_end",
+        "on_epoch_begin",
+        "on_train_batch_begin",
+        "on_train_batch_end",
+        "on_train_batch_begin",
+        "on_train_batch_end",
+        "on_test_begin",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_test_end",
+        "on_epoch_end",
     ]
     assert [c[0] for c in recorder.calls] == ["on_train_begin", *epoch, *epoch, "on_train_end"]
 
@@ -126,8 +136,17 @@ def test_hooks_of_evaluate_and_predict():
     model.evaluate(x, y, batch_size=4, verbose=0, callbacks=[recorder])
     model.predict(x, batch_size=4, verbose=0, callbacks=[recorder])
     assert [c[0] for c in recorder.calls] == [
-        "on_test_begin", "on_test_batch_begin", "on_test_batch_end", "on_test_batch_begin", "on_test_batch_end", "on_test_end",
-        "on_predict_begin", "on_predict_batch_begin", "on_predict_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
+        "on_test_begin",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_test_batch_begin",
+        "on_test_batch_end",
+        "on_test_end",
+        "on_predict_begin",
+        "on_predict_batch_begin",
+        "on_predict_batch_end",
+        "on_predict_batch_begin",
+        "on_predict_batch_end",
         "on_predict_end",
     ]
 
@@ -244,8 +263,12 @@ def test_mismatched_sample_counts_are_refused_before_training():
 def test_float64_model_trains_in_float64_end_to_end():
     keras.utils.set_random_seed(0)
     model = keras.Sequential(
-        [keras.Input(shape=(6, 6, 1), dtype="float64"), layers.Conv2D(2, 3, dtype="float64"), layers.Flatten(dtype="float64"),
-         layers.Dense(2, activation="softmax", dtype="float64")]
+        [
+            keras.Input(shape=(6, 6, 1), dtype="float64"),
+            layers.Conv2D(2, 3, dtype="float64"),
+            layers.Flatten(dtype="float64"),
+            layers.Dense(2, activation="softmax", dtype="float64"),
+        ]
     )
     model.compile(optimizer="sgd", loss="categorical_crossentropy")
     x = np.random.default_rng(0).normal(size=(4, 6, 6, 1))

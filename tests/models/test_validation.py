@@ -12,7 +12,9 @@ from minikeras.models.data import check_finite
 
 def classifier(loss="categorical_crossentropy"):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(5, activation="relu"), layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input(shape=(4,)), layers.Dense(5, activation="relu"), layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss=loss, metrics=["accuracy"])
     return model
 
@@ -23,7 +25,11 @@ def data(n=12):
 
 
 def snapshot(model):
-    return [w.copy() for w in model.get_weights()], model.optimizer.iterations, [v.copy() for v in model.optimizer.variables]
+    return (
+        [w.copy() for w in model.get_weights()],
+        model.optimizer.iterations,
+        [v.copy() for v in model.optimizer.variables],
+    )
 
 
 def assert_unchanged(model, before):
@@ -37,19 +43,37 @@ def assert_unchanged(model, before):
 X, Y = data()
 REFUSALS = {
     "x_y_lengths": (lambda m: m.fit(X, Y[:-1], verbose=0), r"x has 12, y has 11"),
-    "feature_shape": (lambda m: m.fit(np.zeros((12, 5)), Y, verbose=0), r"first layer 'dense.*' \(Dense\): expected shape \(None, 4\), received \(12, 5\)"),
+    "feature_shape": (
+        lambda m: m.fit(np.zeros((12, 5)), Y, verbose=0),
+        r"first layer 'dense.*' \(Dense\): expected shape \(None, 4\), received \(12, 5\)",
+    ),
     "rank": (lambda m: m.fit(np.zeros((12, 4, 1)), Y, verbose=0), r"expected shape \(None, 4\), received \(12, 4, 1\)"),
-    "one_hot_width": (lambda m: m.fit(X, np.zeros((12, 4)), verbose=0), r"CategoricalCrossentropy: y has shape \(12, 4\).*output has shape \(None, 3\)"),
+    "one_hot_width": (
+        lambda m: m.fit(X, np.zeros((12, 4)), verbose=0),
+        r"CategoricalCrossentropy: y has shape \(12, 4\).*output has shape \(None, 3\)",
+    ),
     "integer_labels_with_categorical": (lambda m: m.fit(X, np.arange(12) % 3, verbose=0), r"to_categorical"),
     "non_numeric": (lambda m: m.fit(np.array([["a"] * 4] * 12), Y, verbose=0), r"x must be numeric"),
-    "nan_in_x": (lambda m: m.fit(np.where(np.arange(48).reshape(12, 4) == 30, np.nan, X), Y, verbose=0), r"x contains NaN or infinity \(first at sample 7\)"),
+    "nan_in_x": (
+        lambda m: m.fit(np.where(np.arange(48).reshape(12, 4) == 30, np.nan, X), Y, verbose=0),
+        r"x contains NaN or infinity \(first at sample 7\)",
+    ),
     "inf_in_y": (lambda m: m.fit(X, np.where(Y == 1, np.inf, Y), verbose=0), r"y contains NaN or infinity"),
     "batch_size": (lambda m: m.fit(X, Y, batch_size=0, verbose=0), r"batch_size must be a positive integer"),
-    "validation_split": (lambda m: m.fit(X, Y, validation_split=1.0, verbose=0), r"validation_split must be in \[0, 1\)"),
-    "validation_data_shape": (lambda m: m.fit(X, Y, validation_data=(np.zeros((3, 7)), Y[:3]), verbose=0), r"expected shape \(None, 4\), received \(3, 7\)"),
+    "validation_split": (
+        lambda m: m.fit(X, Y, validation_split=1.0, verbose=0),
+        r"validation_split must be in \[0, 1\)",
+    ),
+    "validation_data_shape": (
+        lambda m: m.fit(X, Y, validation_data=(np.zeros((3, 7)), Y[:3]), verbose=0),
+        r"expected shape \(None, 4\), received \(3, 7\)",
+    ),
     "validation_data_form": (lambda m: m.fit(X, Y, validation_data=X, verbose=0), r"validation_data must be a tuple"),
     "set_weights_count": (lambda m: m.set_weights(m.get_weights()[:1]), r"expects 4 weight arrays, but received 1"),
-    "set_weights_shape": (lambda m: m.set_weights([np.zeros((4, 6)), *m.get_weights()[1:]]), r"expects a weight of shape \(4, 5\), but received \(4, 6\)"),
+    "set_weights_shape": (
+        lambda m: m.set_weights([np.zeros((4, 6)), *m.get_weights()[1:]]),
+        r"expects a weight of shape \(4, 5\), but received \(4, 6\)",
+    ),
     "evaluate_targets": (lambda m: m.evaluate(X, Y[:, :2], verbose=0), r"output has shape \(None, 3\)"),
     "epochs": (lambda m: m.fit(X, Y, epochs=-1, verbose=0), r"epochs must be a non-negative integer"),
 }
@@ -70,7 +94,12 @@ def test_refusals_name_the_problem_and_change_nothing(case):
 
 @pytest.mark.parametrize(
     "labels, message",
-    [(np.full(12, 3), r"labels must be in \[0, 3\).*from 3 to 3"), (np.full(12, -1), r"from -1"), (np.full(12, 0.5), "non-integer"), (np.zeros((12, 3)), r"shape \(samples,\)")],
+    [
+        (np.full(12, 3), r"labels must be in \[0, 3\).*from 3 to 3"),
+        (np.full(12, -1), r"from -1"),
+        (np.full(12, 0.5), "non-integer"),
+        (np.zeros((12, 3)), r"shape \(samples,\)"),
+    ],
 )
 def test_sparse_labels_outside_the_classes_are_refused(labels, message):
     model = classifier(loss="sparse_categorical_crossentropy")
@@ -88,7 +117,7 @@ def test_fit_before_compile_and_unknown_names():
         model.compile(optimizer="sgd", loss="categorical_crossentropi")
     with pytest.raises(ValueError, match='Unknown optimizer.*Did you mean "rmsprop"'):
         model.compile(optimizer="rmsprob", loss="mse")
-    with pytest.raises(ValueError, match='Unknown metric.*Did you mean'):
+    with pytest.raises(ValueError, match="Unknown metric.*Did you mean"):
         model.compile(optimizer="sgd", loss="mse", metrics=["accuracyy"])
     with pytest.raises(ValueError, match='Unknown initializer.*Did you mean "he_normal"'):
         layers.Dense(2, kernel_initializer="he_normall")
@@ -153,10 +182,19 @@ def test_runs_with_the_same_seed_are_bitwise_identical():
     def run():
         keras.utils.set_random_seed(123)
         model = keras.Sequential(
-            [keras.Input(shape=(4,)), layers.Dense(8, activation="tanh"), layers.Dropout(0.3), layers.Dense(3, activation="softmax")]
+            [
+                keras.Input(shape=(4,)),
+                layers.Dense(8, activation="tanh"),
+                layers.Dropout(0.3),
+                layers.Dense(3, activation="softmax"),
+            ]
         )
-        model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
-        history = model.fit(X, Y, epochs=3, batch_size=5, validation_split=0.25, shuffle=True, verbose=0)  # dropout draws too
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+        )
+        history = model.fit(
+            X, Y, epochs=3, batch_size=5, validation_split=0.25, shuffle=True, verbose=0
+        )  # dropout draws too
         return model.get_weights(), history.history, model.predict(X, verbose=0)
 
     (w1, h1, p1), (w2, h2, p2) = run(), run()
@@ -177,7 +215,9 @@ def test_extreme_logits_stay_finite(dtype):
         value, grad = loss.value_and_gradient(targets, logits if loss.from_logits else probs)
         assert np.isfinite(value) and np.isfinite(grad).all()
     binary = keras.losses.BinaryCrossentropy(from_logits=True)
-    value, grad = binary.value_and_gradient(np.array([[1.0], [0.0]], dtype=dtype), np.array([[-1e4], [1e4]], dtype=dtype))
+    value, grad = binary.value_and_gradient(
+        np.array([[1.0], [0.0]], dtype=dtype), np.array([[-1e4], [1e4]], dtype=dtype)
+    )
     assert np.isfinite(value) and value > 1e3 and np.isfinite(grad).all()
 
 

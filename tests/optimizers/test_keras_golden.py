@@ -10,7 +10,9 @@ from minikeras import optimizers
 from minikeras.optimizers import schedules
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
-spec = importlib.util.spec_from_file_location("make_keras_golden_optimizers", FIXTURES / "make_keras_golden_optimizers.py")
+spec = importlib.util.spec_from_file_location(
+    "make_keras_golden_optimizers", FIXTURES / "make_keras_golden_optimizers.py"
+)
 golden_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(golden_script)
 GOLDEN = np.load(FIXTURES / "golden" / "optimizers.npz")
@@ -23,8 +25,12 @@ def test_optimizer_follows_the_keras_trajectory(name):
     params = golden_script.initial_values()
     for step, grads in enumerate(golden_script.gradients()):
         optimizer.apply(zip(params, grads))
-        np.testing.assert_allclose(params[0], GOLDEN[f"{name}/kernel"][step], rtol=1e-5, atol=1e-6, err_msg=f"step {step}")
-        np.testing.assert_allclose(params[1], GOLDEN[f"{name}/bias"][step], rtol=1e-5, atol=1e-6, err_msg=f"step {step}")
+        np.testing.assert_allclose(
+            params[0], GOLDEN[f"{name}/kernel"][step], rtol=1e-5, atol=1e-6, err_msg=f"step {step}"
+        )
+        np.testing.assert_allclose(
+            params[1], GOLDEN[f"{name}/bias"][step], rtol=1e-5, atol=1e-6, err_msg=f"step {step}"
+        )
     assert optimizer.iterations == golden_script.STEPS
     assert all(p.dtype == np.float32 for p in params)
 

@@ -35,7 +35,9 @@ def sample_data(n: int = 16, seed: int = 1):
 @pytest.fixture
 def trained_model():
     model = every_layer_model()
-    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
     x, y = sample_data()
     model.fit(x, y, epochs=2, batch_size=5, verbose=0)
     return model

@@ -65,7 +65,9 @@ def test_custom_loss_metric_and_activation_round_trip(tmp_path):
     loaded = keras.models.load_model(tmp_path / "custom.h5")
     assert isinstance(loaded.layers[0].activation, Cube)
     assert isinstance(loaded.loss, ScaledSquare) and loaded.loss.scale == 3.0
-    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == pytest.approx(model.evaluate(x, y, verbose=0, return_dict=True))
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True) == pytest.approx(
+        model.evaluate(x, y, verbose=0, return_dict=True)
+    )
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
 
 

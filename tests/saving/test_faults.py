@@ -69,7 +69,9 @@ def test_the_parser_handles_damaged_unsealed_files_in_a_child_process(tmp_path, 
 
     trained_model.save(tmp_path / "sealed.h5")
     unsealed_copy(tmp_path / "sealed.h5", tmp_path / "plain.h5")
-    script = FUZZ_UNSEALED.format(tests=os.path.dirname(__file__), src=str(tmp_path / "plain.h5"), dst=str(tmp_path / "f.h5"))
+    script = FUZZ_UNSEALED.format(
+        tests=os.path.dirname(__file__), src=str(tmp_path / "plain.h5"), dst=str(tmp_path / "f.h5")
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "clean 300" in result.stdout

@@ -52,7 +52,9 @@ def test_a_sealed_file_changed_after_saving_is_refused(tmp_path, trained_model):
 @pytest.mark.parametrize("class_name", ["Lambda", "TFOpLambda"])
 def test_code_carrying_layers_are_refused(plain_file, class_name):
     def add_lambda(layers):
-        layers.insert(2, {"class_name": class_name, "config": {"name": "evil", "function": ["print('pwned')", None, None]}})
+        layers.insert(
+            2, {"class_name": class_name, "config": {"name": "evil", "function": ["print('pwned')", None, None]}}
+        )
 
     edit_config(plain_file, add_lambda)
     with pytest.raises(ModelFileError, match=r"carries Python code.*never runs code"):
@@ -107,7 +109,9 @@ def test_wrong_weight_shapes_are_refused(plain_file, trained_model):
         group = f["model_weights"][dense.name]
         del group[f"{dense.name}/bias"]
         group.create_dataset(f"{dense.name}/bias", data=np.zeros(6, dtype=np.float32))
-    with pytest.raises(ModelFileError, match=rf"'bias' of layer '{dense.name}' has shape \(5,\) in the model, but \(6,\)"):
+    with pytest.raises(
+        ModelFileError, match=rf"'bias' of layer '{dense.name}' has shape \(5,\) in the model, but \(6,\)"
+    ):
         keras.models.load_model(plain_file)
 
 

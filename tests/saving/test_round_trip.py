@@ -19,7 +19,9 @@ OPTIMIZERS = {
     "adagrad": lambda: optimizers.Adagrad(0.05),
     "adadelta": lambda: optimizers.Adadelta(1.0),
     "nadam": lambda: optimizers.Nadam(0.01),
-    "adam_schedule": lambda: optimizers.Adam(optimizers.schedules.CosineDecay(0.0, 10, warmup_target=0.01, warmup_steps=3)),
+    "adam_schedule": lambda: optimizers.Adam(
+        optimizers.schedules.CosineDecay(0.0, 10, warmup_target=0.01, warmup_steps=3)
+    ),
 }
 
 
@@ -81,7 +83,12 @@ def test_file_has_keras_legacy_layout(tmp_path, trained_model):
         assert config["config"]["layers"][0] == {
             "module": "keras.layers",
             "class_name": "InputLayer",
-            "config": {"batch_shape": [None, 8, 8, 2], "dtype": "float32", "sparse": False, "name": config["config"]["layers"][0]["config"]["name"]},
+            "config": {
+                "batch_shape": [None, 8, 8, 2],
+                "dtype": "float32",
+                "sparse": False,
+                "name": config["config"]["layers"][0]["config"]["name"],
+            },
             "registered_name": None,
         }
         weights = f["model_weights"]
@@ -123,11 +130,21 @@ def test_weights_are_matched_by_layer_order_not_name(tmp_path, trained_model):
 def test_weights_mismatch_names_the_layer_and_both_shapes_and_changes_nothing(tmp_path, trained_model):
     trained_model.save_weights(tmp_path / "w.weights.h5")
     other = keras.Sequential(
-        [keras.Input(shape=(8, 8, 2)), layers.Conv2D(4, 3, strides=2, padding="same"), layers.MaxPooling2D(2, strides=1, padding="same"),
-         layers.Conv2D(3, (2, 1), use_bias=False), layers.Flatten(), layers.Dense(7), layers.Dense(3)]
+        [
+            keras.Input(shape=(8, 8, 2)),
+            layers.Conv2D(4, 3, strides=2, padding="same"),
+            layers.MaxPooling2D(2, strides=1, padding="same"),
+            layers.Conv2D(3, (2, 1), use_bias=False),
+            layers.Flatten(),
+            layers.Dense(7),
+            layers.Dense(3),
+        ]
     )
     before = other.get_weights()
-    with pytest.raises(ValueError, match=r"Weight 'kernel' of layer 'dense.*' has shape \(36, 7\) in the model, but \(36, 5\) in the file"):
+    with pytest.raises(
+        ValueError,
+        match=r"Weight 'kernel' of layer 'dense.*' has shape \(36, 7\) in the model, but \(36, 5\) in the file",
+    ):
         other.load_weights(tmp_path / "w.weights.h5")
     assert_same_weights(other.get_weights(), before)
     fewer = keras.Sequential([keras.Input(shape=(8, 8, 2)), layers.Flatten(), layers.Dense(3)])
@@ -217,4 +234,6 @@ def test_an_unregistered_custom_layer_needs_custom_objects(tmp_path):
     with pytest.raises(ValueError, match=r"Unknown layer: 'Shift'.*register_serializable.*custom_objects"):
         keras.models.load_model(tmp_path / "shift.h5")
     loaded = keras.models.load_model(tmp_path / "shift.h5", custom_objects={"Shift": Shift})
-    np.testing.assert_array_equal(loaded.predict(np.zeros((1, 2)), verbose=0), model.predict(np.zeros((1, 2)), verbose=0))
+    np.testing.assert_array_equal(
+        loaded.predict(np.zeros((1, 2)), verbose=0), model.predict(np.zeros((1, 2)), verbose=0)
+    )
