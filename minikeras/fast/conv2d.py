@@ -40,7 +40,7 @@ class Conv2DStep:
     def __init__(self, conv: Conv2D, chunk_values: int = chunks.CHUNK_VALUES, by_rows: bool | None = None):
         self.layer = conv
         self.chunk_values = chunk_values
-        self.by_rows = by_kernel_rows(conv) if by_rows is None else by_rows
+        self.by_rows = by_rows
         self._cache: dict | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -97,6 +97,7 @@ class Conv2DStep:
             raise RuntimeError(f"Layer '{conv.name}': backward() needs a preceding forward(x, training=True).")
         self._cache = None
         buffers = buffers_of(conv)
+        by_rows = by_kernel_rows(conv) if self.by_rows is None else self.by_rows
         if conv.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
 
@@ -106,10 +107,10 @@ class Conv2DStep:
             if input_gradient:
                 # the layout `input_gradient` takes: (samples, out_h, out_w, filters), zero columns either side
                 grad_out = grad_z.reshape(len(grad_chunk), *cache["out_hw"], conv.filters)
-                width_pads = gradient_width_padding(conv, cache["pads"], self.by_rows)
+                width_pads = gradient_width_padding(conv, cache["pads"], by_rows)
                 grad_out = windows.pad_spatial(grad_out, ((0, 0), width_pads), empty=buffers.allocator("grad_rows"))
                 grad_x = input_gradient_of(
-                    conv, grad_out, chunk["padded_shape"], cache["out_hw"], cache["pads"], buffers, self.by_rows
+                    conv, grad_out, chunk["padded_shape"], cache["out_hw"], cache["pads"], buffers, by_rows
                 )
             return chunk["cols"].T @ grad_z, grad_x
 

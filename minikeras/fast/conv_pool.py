@@ -68,7 +68,7 @@ class ConvMaxPool:
         self.pool = pool
         self.chunk_values = chunk_values
         self.by_column_phase = by_column_phase
-        self.by_rows = by_kernel_rows(conv) if by_rows is None else by_rows
+        self.by_rows = by_rows
         self._cache: dict | None = None
 
     @staticmethod
@@ -197,7 +197,8 @@ class ConvMaxPool:
         # zero columns it wants either side of each row.
         n, ph, pw, filters = grad.shape
         out_h, out_w = cache["out_hw"]
-        left, right = gradient_width_padding(conv, cache["pads"], self.by_rows)
+        by_rows = by_kernel_rows(conv) if self.by_rows is None else self.by_rows
+        left, right = gradient_width_padding(conv, cache["pads"], by_rows)
         grad_out = buffers.get("grad_out", (n, out_h, left + out_w + right, filters), grad_z.dtype)
         grad_out[:, :, :left] = 0
         grad_out[:, :, left + 2 * pw :] = 0  # with the column pooling left out, if any
@@ -207,6 +208,6 @@ class ConvMaxPool:
             grad_z.reshape(2, 2, n, ph, pw, filters).transpose(2, 3, 0, 4, 1, 5),
         )
         grad_x = input_gradient_of(
-            conv, grad_out, chunk["padded_shape"], (out_h, out_w), cache["pads"], buffers, self.by_rows
+            conv, grad_out, chunk["padded_shape"], (out_h, out_w), cache["pads"], buffers, by_rows
         )
         return matrix_grad, grad_x

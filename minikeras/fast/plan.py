@@ -36,8 +36,13 @@ class LayerStep:
         return grad_x if input_gradient else None
 
 
-def step_for(layer: Layer):
-    """The fast step that runs `layer` alone."""
+def step_for(layer: Layer, training: bool = True):
+    """The fast step that runs `layer` alone.
+
+    A layer without one runs as itself: in training wrapped in a `LayerStep` (for the steps'
+    common `backward`), in inference as the layer, whose `forward(x, training)` is all a pass needs.
+    """
+    # `type(layer) is X` (exact classes) each time: mypy narrows on it, a saved `type(layer)` it does not.
     if type(layer) is Conv2D:
         return Conv2DStep(layer)
     if type(layer) is Dense:
@@ -46,19 +51,24 @@ def step_for(layer: Layer):
         return SoftmaxStep(layer)
     if type(layer) is Activation and is_last_axis_softmax(layer.activation):
         return SoftmaxStep(layer)
-    return LayerStep(layer)
+    return LayerStep(layer) if training else layer
 
 
-def plan(layers: list) -> list[tuple[int, object]]:
-    """The steps of one pass through `layers`: `(index of the step's last layer, step)` in order."""
+def plan(layers: list, training: bool = True) -> list[tuple[int, object]]:
+    """The steps of one pass through `layers`: `(index of the step's last layer, step)` in order.
+
+    Every step has `forward(x, training)`; in training every step also has `backward(grad, input_gradient)`.
+    """
     steps: list[tuple[int, object]] = []
     index = 0
-    while index < len(layers):
-        if index + 1 < len(layers) and ConvMaxPool.fits(layers[index], layers[index + 1]):
-            steps.append((index + 1, ConvMaxPool(layers[index], layers[index + 1])))
+    count = len(layers)
+    while index < count:
+        layer = layers[index]
+        if index + 1 < count and ConvMaxPool.fits(layer, layers[index + 1]):
+            steps.append((index + 1, ConvMaxPool(layer, layers[index + 1])))
             index += 2
         else:
-            steps.append((index, step_for(layers[index])))
+            steps.append((index, step_for(layer, training)))
             index += 1
     return steps
 

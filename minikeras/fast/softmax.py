@@ -18,6 +18,9 @@ import numpy as np
 from minikeras import activations
 from minikeras.layers.base import Layer
 
+# Stateless: one shared instance computes every step's vector-Jacobian product.
+_SOFTMAX = activations.Softmax(axis=-1)
+
 
 class SoftmaxStep:
     """Runs a `Softmax` layer, or an `Activation("softmax")` layer, over the last axis.
@@ -31,7 +34,6 @@ class SoftmaxStep:
 
     def __init__(self, layer: Layer):
         self.layer = layer
-        self._softmax = activations.Softmax(axis=-1)
         self._output: np.ndarray | None = None
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
@@ -44,7 +46,7 @@ class SoftmaxStep:
     def backward(self, grad: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
         """dL/dx from dL/dy through the softmax's Jacobian (`layer.backward`'s result)."""
         y = self._take_output()
-        return self._softmax.gradient(grad, None, y) if input_gradient else None
+        return _SOFTMAX.gradient(grad, None, y) if input_gradient else None
 
     def backward_from_logits(self, grad_logits: np.ndarray, input_gradient: bool = True) -> np.ndarray | None:
         """Given dL/dx already (the softmax's input is this layer's input), return it."""

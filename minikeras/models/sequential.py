@@ -186,7 +186,7 @@ class Sequential(Trainer):
         numbers with less memory traffic (a Conv2D and the 2x2 max pooling after it as one step).
         """
         fast = config.fast_paths_enabled()
-        steps: list[tuple[int, Any]] = fast_plan.plan(self._layers) if fast else list(enumerate(self._layers))
+        steps: list[tuple[int, Any]] = fast_plan.plan(self._layers, training) if fast else list(enumerate(self._layers))
         if training:  # for the backward pass that follows
             self._train_steps, self._train_fast = steps, fast
         for index, step in steps:
