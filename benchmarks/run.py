@@ -134,13 +134,13 @@ def run(systems, workloads, repeats):
                 sys.executable,
                 "-c",
                 f"import sys; sys.path.insert(0, {HERE!r}); import minikeras, workloads; "
-                f"print(workloads.seed_cnn_file(minikeras, {directory!r}))",
+                f"print(workloads.lines_cnn_file(minikeras, {directory!r}))",
             ],
             check=True,
             capture_output=True,
             env=child_environment(),
         )
-        model_file = os.path.join(directory, "seed_cnn_minikeras.keras")
+        model_file = os.path.join(directory, "lines_cnn_minikeras.keras")
     rounds = max(repeats, 7) if "cold-start" in workloads else repeats  # cold start: a median of at least 7
     for repeat in range(rounds):
         for workload in workloads:

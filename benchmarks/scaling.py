@@ -25,7 +25,7 @@ BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 IMAGE_SIZES = [28, 56, 84, 112]
 
 
-def seed_cnn(size: int):
+def lines_cnn(size: int):
     model = workloads.keras_models(minikeras)[0](size)
     model.compile(optimizer=minikeras.optimizers.SGD(0.01, momentum=0.9), loss="sparse_categorical_crossentropy")
     return model
@@ -92,13 +92,13 @@ def main(argv=None):
     y28 = rng.integers(0, 10, 2048)
     for batch_size in BATCH_SIZES:
         samples = min(2048, 64 * batch_size)
-        model = seed_cnn(28)
+        model = lines_cnn(28)
         train = rate(model, x28[:samples], y28[:samples], batch_size, True)
         predict = rate(model, x28[:samples], y28[:samples], batch_size, False)
         results["batch"].append({"batch_size": batch_size, "train": train, "predict": predict})
         print(f"batch {batch_size:4d}: train {train:9.0f} samples/s, predict {predict:9.0f} samples/s")
     for size in IMAGE_SIZES:
-        model = seed_cnn(size)
+        model = lines_cnn(size)
         x = rng.normal(size=(512, size, size, 1)).astype(np.float32)
         y = rng.integers(0, 10, 512)
         train, predict = rate(model, x, y, 32, True), rate(model, x, y, 32, False)

@@ -87,7 +87,7 @@ def run_keras_style(keras, workload: str) -> float:
 
 
 # ----------------------------------------------------------------------------------- plain PyTorch
-def torch_seed_cnn(nn):
+def torch_lines_cnn(nn):
     """The lines CNN in PyTorch (NCHW), layer for layer the Keras-style one, softmax left to the caller."""
     return nn.Sequential(
         nn.Conv2d(1, 8, 3, padding=1),
@@ -112,7 +112,7 @@ def run_torch(workload: str) -> float:
         model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
         batch = MLP_BATCH
     else:
-        model = torch_seed_cnn(nn)
+        model = torch_lines_cnn(nn)
         x = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
         batch = CNN_BATCH
     inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
@@ -146,11 +146,11 @@ def run_torch(workload: str) -> float:
     return len(inputs) / (time.perf_counter() - start)
 
 
-def seed_cnn_file(keras, directory: str) -> str:
+def lines_cnn_file(keras, directory: str) -> str:
     """Save the (untrained) lines CNN with `keras` and return the path of the `.keras` file."""
     cnn, _ = keras_models(keras)
     model = cnn()
-    path = os.path.join(directory, f"seed_cnn_{keras.__name__}.keras")
+    path = os.path.join(directory, f"lines_cnn_{keras.__name__}.keras")
     model.save(path)
     return path
 
@@ -175,13 +175,13 @@ def run_latency(system: str) -> float:
         import torch
         from torch import nn
 
-        model = torch_seed_cnn(nn).eval()
+        model = torch_lines_cnn(nn).eval()
         inputs = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
         with torch.no_grad():
             return median_latency_ms(lambda: torch.softmax(model(inputs), dim=1).numpy())
     keras = __import__("minikeras" if system == "minikeras" else "keras")
     with tempfile.TemporaryDirectory() as directory:
-        model = keras.models.load_model(seed_cnn_file(keras, directory))
+        model = keras.models.load_model(lines_cnn_file(keras, directory))
     return median_latency_ms(lambda: model.predict(x, verbose=0), repeats=300 if system == "minikeras" else 50)
 
 

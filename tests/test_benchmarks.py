@@ -106,7 +106,7 @@ def test_measurements_may_cache_bytecode_as_an_installed_package_does(monkeypatc
 
 def test_scaling_splits_a_training_step_into_the_steps_fit_runs():
     scaling = _load("scaling")
-    model = scaling.seed_cnn(12)
+    model = scaling.lines_cnn(12)
     split = scaling.layer_split(model, np.random.default_rng(0).normal(size=(4, 12, 12, 1)).astype(np.float32))
     names = [name for name, _, _ in split]
     assert names[0] == f"{model.layers[0].name} (Conv2D) + {model.layers[1].name} (MaxPooling2D)"

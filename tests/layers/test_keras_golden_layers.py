@@ -1,4 +1,4 @@
-"""The layers of issue #7 against values recorded from real Keras 3 (1e-5), without importing Keras.
+"""Layers against values recorded from real Keras 3 (1e-5), without importing Keras.
 
 The recording script is tests/fixtures/make_keras_golden_layers.py; its CASES and models are used
 here too, so both sides build the same layers from the same arguments.

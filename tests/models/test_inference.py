@@ -12,7 +12,7 @@ import minikeras as keras
 from minikeras import layers
 
 
-def seed_cnn():
+def lines_cnn():
     keras.utils.set_random_seed(0)
     return keras.Sequential(
         [
@@ -30,7 +30,7 @@ def seed_cnn():
 
 @pytest.mark.parametrize("method", ["predict", "predict_on_batch", "call"])
 def test_eight_threads_predicting_at_once_get_exactly_the_sequential_results(method):
-    model = seed_cnn()
+    model = lines_cnn()
     rng = np.random.default_rng(0)
     batches = [rng.normal(size=(size, 28, 28, 1)).astype(np.float32) for size in (1, 2, 3, 5, 8, 16, 32, 64)]
     run = {

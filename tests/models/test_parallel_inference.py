@@ -14,7 +14,7 @@ from minikeras.models import parallel
 threadpoolctl = pytest.importorskip("threadpoolctl", reason="the split needs threadpoolctl (the 'fast' extra)")
 
 
-def seed_cnn():
+def lines_cnn():
     keras.utils.set_random_seed(0)
     return keras.Sequential(
         [
@@ -65,7 +65,7 @@ class Spy:
 
 
 def test_a_large_batch_is_split_over_the_cores_with_the_rows_of_one_piece(two_cores, monkeypatch):
-    model = seed_cnn()
+    model = lines_cnn()
     x = np.random.default_rng(0).normal(size=(300, 28, 28, 1)).astype(np.float32)
     whole = model._forward(x, training=False)
     spy = Spy(model, monkeypatch)
@@ -76,14 +76,14 @@ def test_a_large_batch_is_split_over_the_cores_with_the_rows_of_one_piece(two_co
 
 
 def test_batches_below_two_slices_run_whole_in_the_calling_thread(two_cores, monkeypatch):
-    model = seed_cnn()
+    model = lines_cnn()
     spy = Spy(model, monkeypatch)
     model.predict(np.zeros((2 * parallel.MIN_ROWS_PER_SLICE - 1, 28, 28, 1), np.float32), batch_size=256, verbose=0)
     assert spy.calls == [(2 * parallel.MIN_ROWS_PER_SLICE - 1, threading.current_thread().name)]
 
 
 def test_evaluate_splits_too_and_gives_the_unsplit_loss(two_cores, monkeypatch):
-    model = seed_cnn()
+    model = lines_cnn()
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     rng = np.random.default_rng(1)
     x, y = rng.normal(size=(256, 28, 28, 1)).astype(np.float32), rng.integers(0, 10, 256)
@@ -116,7 +116,7 @@ def test_a_custom_layer_that_does_not_allow_it_keeps_batches_whole(two_cores, mo
 
 
 def test_blas_gets_its_threads_back_after_the_call_even_when_a_layer_raises(two_cores, blas_at_two_threads):
-    model = seed_cnn()
+    model = lines_cnn()
     before = blas_at_two_threads
     assert before and all(threads == 2 for threads in before)
     model.predict(np.zeros((256, 28, 28, 1), np.float32), batch_size=256, verbose=0)
@@ -156,7 +156,7 @@ def test_blas_is_held_at_one_thread_only_while_slices_run(two_cores, monkeypatch
 
 
 def test_concurrent_large_predicts_agree_and_restore_blas(two_cores, blas_at_two_threads):
-    model = seed_cnn()
+    model = lines_cnn()
     rng = np.random.default_rng(3)
     inputs = [rng.normal(size=(200 + 40 * i, 28, 28, 1)).astype(np.float32) for i in range(6)]
     expected = [model._forward(x, training=False) for x in inputs]
