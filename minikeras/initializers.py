@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, overload
 
 import numpy as np
 
@@ -71,16 +71,72 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every element equal to `value`."""
+    """Every element equal to `value`: a number, or an array broadcast to the weight's shape.
 
-    def __init__(self, value: float = 0.0) -> None:
+    Args:
+        value: a number or an array-like. An array is written to configs as Keras writes it,
+            `{"class_name": "__numpy__", "config": {"value": [...], "dtype": "float64"}}`, and read back
+            from that form.
+    """
+
+    def __init__(self, value: float | np.ndarray | dict = 0.0) -> None:
+        if isinstance(value, dict):
+            value = _array_from_config(value)
+        elif isinstance(value, (list, tuple, np.ndarray)):
+            value = np.asarray(value)
         self.value = value
 
     def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
-        return np.full(shape, self.value, dtype=_config.standardize_dtype(dtype))
+        dtype = _config.standardize_dtype(dtype)
+        if isinstance(self.value, np.ndarray):
+            try:
+                return np.broadcast_to(self.value, tuple(shape)).astype(dtype)
+            except ValueError:
+                raise ValueError(
+                    f"Constant initializer: a value of shape {self.value.shape} cannot fill a weight of shape "
+                    f"{tuple(shape)}."
+                ) from None
+        return np.full(shape, self.value, dtype=dtype)
 
     def get_config(self) -> dict:
+        if isinstance(self.value, np.ndarray):
+            config = {"value": self.value.tolist(), "dtype": self.value.dtype.name}
+            return {"value": {"class_name": "__numpy__", "config": config}}
         return {"value": self.value}
+
+
+def _array_from_config(entry: dict) -> np.ndarray:
+    """The array of Keras's `{"class_name": "__numpy__", "config": {"value", "dtype"}}`: numbers only."""
+    config = entry.get("config") if entry.get("class_name") == "__numpy__" else None
+    if not isinstance(config, dict) or "value" not in config:
+        raise ValueError(f"Constant initializer: value must be a number or an array. Received: value={entry!r}")
+    dtype = np.dtype(str(config.get("dtype", "float64")))
+    if dtype.kind not in "biuf":
+        raise ValueError(f"Constant initializer: an array value must be numeric. Received dtype={dtype.name!r}")
+    return np.asarray(config["value"], dtype=dtype)
+
+
+class Identity(Initializer):
+    """`gain` times the identity matrix (for 2D weights only; a non-square one is cut from a larger identity).
+
+    Args:
+        gain: the value on the diagonal (default 1.0).
+    """
+
+    def __init__(self, gain: float = 1.0) -> None:
+        self.gain = gain
+
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike | None = None) -> np.ndarray:
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(
+                "Identity matrix initializer can only be used for 2D matrices. "
+                f"Received: shape={shape} of rank {len(shape)}."
+            )
+        return (self.gain * np.eye(*shape)).astype(_config.standardize_dtype(dtype))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain}
 
 
 class RandomInitializer(Initializer):
@@ -264,12 +320,21 @@ ALL_INITIALIZERS: dict[str, type] = {
     "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform,
     "orthogonal": Orthogonal,
+    "identity": Identity,
 }
 ALL_INITIALIZERS.update({cls.__name__: cls for cls in list(ALL_INITIALIZERS.values())})
+# The names Keras 2 wrote in model files (and Keras 3 still reads).
+ALL_INITIALIZERS.update({"uniform": RandomUniform, "normal": RandomNormal, "zero": Zeros, "one": Ones})
 
 
-def get(identifier: InitializerLike) -> Initializer:
-    """Return an initializer for a name, a config dict or an initializer object."""
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: InitializerLike) -> Initializer: ...
+def get(identifier: InitializerLike | None) -> Initializer | None:
+    """Return an initializer for a name, a config dict or an initializer object; None for None, as Keras."""
+    if identifier is None:
+        return None
     return registry.resolve(identifier, ALL_INITIALIZERS, "initializer", Initializer)
 
 

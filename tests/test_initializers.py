@@ -131,3 +131,57 @@ def test_dtypes(name):
     initializer = initializers.get(name)
     assert initializer((2, 3)).dtype == np.float32
     assert initializer((2, 3), dtype="float64").dtype == np.float64
+
+
+def test_get_of_none_is_none_as_in_keras():
+    from minikeras import optimizers
+
+    assert initializers.get(None) is None
+    assert optimizers.get(None) is None
+
+
+@pytest.mark.parametrize(
+    "name, cls, config",
+    [
+        ("uniform", initializers.RandomUniform, {"minval": -0.05, "maxval": 0.05, "seed": None}),
+        ("normal", initializers.RandomNormal, {"mean": 0.0, "stddev": 0.05, "seed": None}),
+        ("zero", initializers.Zeros, {}),
+        ("one", initializers.Ones, {}),
+        ("identity", initializers.Identity, {"gain": 1.0}),
+    ],
+)
+def test_keras_2_names_found_in_old_files(name, cls, config):
+    initializer = initializers.get(name)
+    assert type(initializer) is cls and initializer.get_config() == config
+
+
+def test_identity_is_gain_times_the_identity_and_refuses_other_ranks():
+    np.testing.assert_array_equal(initializers.Identity(gain=2.0)((2, 3)), 2.0 * np.eye(2, 3))
+    assert initializers.Identity()((3, 3), dtype="float64").dtype == np.float64
+    with pytest.raises(ValueError, match="only be used for 2D matrices.*rank 3"):
+        initializers.Identity()((2, 2, 2))
+
+
+def test_constant_with_an_array_round_trips_through_keras_numpy_config():
+    value = np.array([1.0, 2.0, 3.0])
+    constant = initializers.Constant(value)
+    config = initializers.serialize(constant)
+    assert config["config"]["value"] == {
+        "class_name": "__numpy__",
+        "config": {"value": [1.0, 2.0, 3.0], "dtype": "float64"},
+    }
+    twin = initializers.get(config)
+    np.testing.assert_array_equal(twin((2, 3)), np.tile(value, (2, 1)))
+    with pytest.raises(ValueError, match="cannot fill a weight of shape"):
+        twin((2, 4))
+    with pytest.raises(ValueError, match="must be numeric"):
+        initializers.Constant({"class_name": "__numpy__", "config": {"value": ["a"], "dtype": "str"}})
+
+
+def test_a_weight_without_an_initializer_gets_keras_default():
+    from minikeras import layers
+
+    layer = layers.Dense(3)
+    weight = layer.add_weight("w", (40, 30), initializer=None)
+    limit = np.sqrt(6 / 70)
+    assert weight.std() > 0 and np.abs(weight).max() <= limit

@@ -146,7 +146,8 @@ class Layer:
                     f"more than the {budget[0]} values the file being loaded holds."
                 )
             budget[0] -= size
-        value = initializers.get(initializer)(shape, dtype=dtype or self.dtype)
+        # None means Keras's default for a float weight.
+        value = initializers.get(initializer or "glorot_uniform")(shape, dtype=dtype or self.dtype)
         value = np.ascontiguousarray(value, dtype=dtype or self.dtype)
         self._params[name] = value
         self._trainable_params[name] = bool(trainable)

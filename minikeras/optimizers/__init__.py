@@ -1,5 +1,7 @@
 """Optimizers: each updates (param, grad) pairs in place and keeps per-parameter slots."""
 
+from typing import overload
+
 from minikeras.optimizers import schedules
 from minikeras.optimizers.adadelta import Adadelta
 from minikeras.optimizers.adagrad import Adagrad
@@ -22,8 +24,14 @@ ALL_OPTIMIZERS: dict[str, type] = {
 ALL_OPTIMIZERS.update({cls.__name__: cls for cls in list(ALL_OPTIMIZERS.values())})
 
 
-def get(identifier: Optimizer | str | dict) -> Optimizer:
-    """Return an optimizer for a name (`"adam"`), a config dict or an Optimizer instance."""
+@overload
+def get(identifier: None) -> None: ...
+@overload
+def get(identifier: Optimizer | str | dict) -> Optimizer: ...
+def get(identifier: Optimizer | str | dict | None) -> Optimizer | None:
+    """Return an optimizer for a name (`"adam"`), a config dict or an Optimizer instance; None for None, as Keras."""
+    if identifier is None:
+        return None
     return registry.resolve(identifier, ALL_OPTIMIZERS, "optimizer", Optimizer)
 
 

@@ -127,3 +127,20 @@ def test_keras_continues_every_optimizer_from_its_saved_state(tmp_path, make_opt
     theirs.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     for mine, their in zip(model.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(mine, np.asarray(their), atol=1e-5)
+
+
+def test_initializer_configs_cross_both_ways():
+    """Constant with an array (Keras's `__numpy__` form), Identity and the Keras 2 names mean the same in both."""
+    value = np.array([1.0, 2.0, 3.0])
+    ours = minikeras.initializers.serialize(minikeras.initializers.Constant(value))
+    np.testing.assert_array_equal(np.asarray(keras.initializers.deserialize(ours)((2, 3))), np.tile(value, (2, 1)))
+    theirs = keras.initializers.serialize(keras.initializers.Constant(value))
+    np.testing.assert_array_equal(minikeras.initializers.get(theirs)((2, 3)), np.tile(value, (2, 1)))
+    identity = minikeras.initializers.serialize(minikeras.initializers.Identity(gain=2.0))
+    np.testing.assert_array_equal(np.asarray(keras.initializers.deserialize(identity)((2, 3))), 2 * np.eye(2, 3))
+    for name in ("uniform", "normal", "zero", "one", "identity"):
+        assert type(minikeras.initializers.get(name)).__name__ == type(keras.initializers.get(name)).__name__
+        assert (
+            minikeras.initializers.get(name).get_config().items()
+            >= {k: v for k, v in keras.initializers.get(name).get_config().items() if k != "seed"}.items()
+        )
