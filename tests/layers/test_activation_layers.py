@@ -69,7 +69,7 @@ def test_prelu_alpha_gradient_reaches_the_optimizer():
         (lambda: layers.PReLU(shared_axes=[0], name="act"), r"shared_axes of layer 'act'.*\[0\]"),
         (lambda: layers.PReLU(shared_axes="1", name="act"), r"shared_axes of layer 'act'"),
         (lambda: layers.PReLU(alpha_constraint="non_neg", name="act"), r"'act'.*alpha_constraint"),
-        (lambda: layers.PReLU(alpha_initializer="zero", name="act"), r"initializer"),
+        (lambda: layers.PReLU(alpha_initializer="zeroes_please", name="act"), r"initializer"),
     ],
 )
 def test_invalid_activation_arguments_are_refused_naming_the_layer(make, message):
