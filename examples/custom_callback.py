@@ -24,7 +24,7 @@ class StopWhenPerfect(callbacks.Callback):
         self.best = max(self.best, logs["val_accuracy"])
         print(
             f"epoch {epoch + 1}: loss {logs['loss']:.4f}, val_accuracy {logs['val_accuracy']:.2%}, learning rate "
-            f"{logs['learning_rate']}"
+            f"{float(self.model.optimizer.learning_rate)}"
         )
         if logs["val_accuracy"] >= 1.0:
             print("validation accuracy is perfect: stopping")

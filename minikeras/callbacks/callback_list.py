@@ -15,7 +15,8 @@ class CallbackList(Callback):
 
     Args:
         callbacks: the user's callbacks (a list, or None).
-        add_history: put a `History` first unless one is given.
+        add_history: add a `History` after the user's callbacks unless one is given, as Keras does: it
+            then records what they add to the logs (`learning_rate`, from the learning-rate callbacks).
         add_progbar: add a `ProgbarLogger` (last) unless one is given.
         model: the model, passed to every callback's `set_model`.
         **params: `epochs`, `steps`, `verbose`, passed to `set_params`.
@@ -35,7 +36,7 @@ class CallbackList(Callback):
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be instances of minikeras.callbacks.Callback. Received: {callback!r}")
         if add_history and not any(isinstance(c, History) for c in callbacks):
-            callbacks.insert(0, History())
+            callbacks.append(History())
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in callbacks):
             callbacks.append(ProgbarLogger())
         self.callbacks = callbacks

@@ -407,7 +407,6 @@ class Trainer:
                             val_source, callback_list, not isinstance(val_source, data_adapters.ArraySource)
                         )
                         epoch_logs.update({f"val_{key}": value for key, value in val_logs.items()})
-                    epoch_logs["learning_rate"] = float(self.optimizer.learning_rate)
                     callback_list.on_epoch_end(epoch, epoch_logs)
                     if self.stop_training or source.exhausted:
                         break

@@ -60,7 +60,7 @@ def test_batch_logs_are_built_only_when_a_callback_reads_them(monkeypatch):
     monkeypatch.setattr(model, "_logs", lambda: built.append(1) or original())
     history = model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_split=0.25)
     assert len(built) == 2 * 2  # once per epoch for fit, once for validation: never per batch
-    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
     seen = []
     built.clear()
     model.fit(

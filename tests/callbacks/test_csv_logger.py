@@ -19,7 +19,7 @@ def test_a_header_then_one_row_per_epoch_with_the_logs(tmp_path):
         *tiny_data(), epochs=3, validation_split=0.25, verbose=0, callbacks=[callbacks.CSVLogger(path)]
     )
     rows = read_rows(path)
-    header = ["epoch", "accuracy", "learning_rate", "loss", "val_accuracy", "val_loss"]
+    header = ["epoch", "accuracy", "loss", "val_accuracy", "val_loss"]  # as Keras: no learning_rate
     assert rows[0] == header
     assert [row[0] for row in rows[1:]] == ["0", "1", "2"]
     for column, key in enumerate(header[1:], start=1):
@@ -32,8 +32,8 @@ def test_the_separator(tmp_path):
         *tiny_data(), epochs=2, validation_split=0.25, verbose=0, callbacks=[callbacks.CSVLogger(path, separator="\t")]
     )
     lines = path.read_text().splitlines()
-    assert lines[0] == "epoch\taccuracy\tlearning_rate\tloss\tval_accuracy\tval_loss"
-    assert len(lines) == 3 and all(len(line.split("\t")) == 6 for line in lines)
+    assert lines[0] == "epoch\taccuracy\tloss\tval_accuracy\tval_loss"
+    assert len(lines) == 3 and all(len(line.split("\t")) == 5 for line in lines)
 
 
 def test_append_adds_rows_under_the_existing_header(tmp_path):
@@ -83,11 +83,10 @@ def test_epochs_without_validation_get_val_columns_marked_na(tmp_path):
         x, y, epochs=2, validation_data=(x, y), validation_freq=2, verbose=0, callbacks=[callbacks.CSVLogger(path)]
     )
     rows = read_rows(path)
-    keys = ["accuracy", "learning_rate", "loss"]
+    keys = ["accuracy", "loss"]
     assert rows[0] == ["epoch", *keys, *("val_" + key for key in keys)]
     first, second = (dict(zip(rows[0], row)) for row in rows[1:])
     assert first["val_loss"] == "NA" and float(second["val_loss"]) == pytest.approx(history.history["val_loss"][0])
-    assert second["val_learning_rate"] == "NA"  # fit never logs one
 
 
 def test_the_file_is_closed_when_fit_fails(tmp_path):

@@ -32,7 +32,7 @@ def test_each_hook_is_called_with_its_arguments():
         "test_batch_end 0",
         "test_batch_end 1",
         "test_end ['accuracy', 'loss']",
-        "epoch_end 0 ['accuracy', 'learning_rate', 'loss', 'val_accuracy', 'val_loss']",
+        "epoch_end 0 ['accuracy', 'loss', 'val_accuracy', 'val_loss']",
         "train_end",
     ]
 
