@@ -128,6 +128,7 @@ def save_weights(model, path):
 
 
 def assert_refused_and_unchanged(load, path, message):
+    """`load(victim, path)` raises the refusal naming `message`, and the victim model keeps its own weights."""
     victim = small_model(seed=3)
     before = victim.get_weights()
     with pytest.raises(ModelFileError, match=r"refers to data outside itself: " + re.escape(message)):
@@ -138,12 +139,12 @@ def assert_refused_and_unchanged(load, path, message):
 
 def test_the_clean_files_load(tmp_path):
     """The refusals below come from the edits, not from the way the files are made."""
-    for kind_file in (
+    for path in (
         unsealed_copy(_saved(tmp_path, save_whole, ".h5"), tmp_path / "plain.h5"),
         unsealed_copy(_saved(tmp_path, save_weights, ".weights.h5"), tmp_path / "plain.weights.h5"),
     ):
         victim = small_model(seed=3)
-        victim.load_weights(kind_file)
+        victim.load_weights(path)
         for a, b in zip(victim.get_weights(), small_model(seed=1).get_weights()):
             np.testing.assert_array_equal(a, b)
     keras.models.load_model(tmp_path / "plain.h5")
