@@ -32,9 +32,105 @@ def open_h5(filepath: str, what: str = "model file"):
         raise FileNotFoundError(f"No {what} at {filepath!r}.")
     checksum.verify(filepath)
     try:
-        return h5py.File(filepath, "r")
+        f = h5py.File(filepath, "r")
     except OSError as error:
         raise ModelFileError(f"{filepath!r} is not a readable HDF5 {what}: {error}") from None
+    return _self_contained(f, what)
+
+
+def open_h5_bytes(data: bytes, what: str = "weights file"):
+    """Open an HDF5 file held in memory (the weights inside a `.keras` archive) read-only."""
+    import io
+
+    import h5py
+
+    try:
+        f = h5py.File(io.BytesIO(data), "r")
+    except OSError as error:
+        raise ModelFileError(f"The {what} is not readable HDF5: {error}") from None
+    return _self_contained(f, what)
+
+
+def _self_contained(f, what: str):
+    """Return the open file `f` after `check_self_contained`; close it and raise if the check fails."""
+    try:
+        check_self_contained(f, what)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def check_self_contained(f, what: str = "model file") -> None:
+    """Refuse a file that refers to data outside itself, before anything is read from it.
+
+    Every link in the file is listed with HDF5's link iteration, which descends
+    only through hard links and so never opens another file or follows a soft
+    link. Any soft, external or user-defined link is refused, and so is any
+    dataset whose values live elsewhere: external raw storage or a virtual
+    dataset assembled from other datasets (possibly in other files). Every
+    function that opens an HDF5 file for minikeras calls this first.
+
+    Args:
+        f: an open, read-only h5py File.
+        what: what the file is, for the error message ("model file", "weights file").
+
+    Raises:
+        ModelFileError: naming the offending path in the file and the kind of link or storage.
+    """
+    found: list[str] = []
+    failures: list[BaseException] = []
+
+    def visit(name: bytes, info) -> bool | None:
+        # An exception must not escape into HDF5's iteration (h5py turns it into a SystemError): keep it for later.
+        try:
+            problem = _outside_reference(f, name, info.type)
+        except Exception as error:  # a damaged header can make h5py raise almost anything
+            failures.append(error)
+            return True
+        if problem is not None:
+            found.append(problem)
+            return True  # stops the iteration at the first problem
+        return None
+
+    try:
+        f.id.links.visit(visit, info=True)
+    except (KeyError, RuntimeError, OSError, ValueError) as error:
+        failures.append(error)
+    if found:
+        raise ModelFileError(
+            f"The {what} refers to data outside itself: {found[0]}. Refused: minikeras reads only data stored in "
+            "the file itself and never follows links."
+        )
+    if failures:
+        error = failures[0]
+        raise ModelFileError(f"The {what} is damaged or not a model file: {type(error).__name__}: {error}")
+
+
+def _outside_reference(f, name: bytes, link_type: int) -> str | None:
+    """Describe how the link `name` (relative to the root) reaches outside the file, or return None.
+
+    Only the link itself is read for a soft or external link; a hard link's
+    object is opened (all of its path is hard links) to read a dataset's storage layout.
+    """
+    import h5py
+
+    path = "/" + name.decode("utf-8", "replace")
+    if link_type == h5py.h5l.TYPE_EXTERNAL:
+        link = f.get(name, getlink=True)
+        return f"'{path}' is an external link to '{link.path}' in file {link.filename!r}"
+    if link_type == h5py.h5l.TYPE_SOFT:
+        return f"'{path}' is a soft link to '{f.get(name, getlink=True).path}'"
+    if link_type != h5py.h5l.TYPE_HARD:
+        return f"'{path}' is a user-defined link (type {link_type})"
+    member = f[name]
+    if isinstance(member, h5py.Dataset):
+        if member.is_virtual:
+            return f"'{path}' is a virtual dataset, whose values are assembled from other datasets"
+        if member.external:
+            files = ", ".join(repr(entry[0]) for entry in member.external)
+            return f"dataset '{path}' keeps its values in external raw storage ({files})"
+    return None
 
 
 def read_text_attr(obj, name: str) -> str | None:

@@ -14,7 +14,7 @@ import posixpath
 import zipfile
 
 from minikeras.saving import serialization, weights_h5
-from minikeras.saving.h5_reading import ModelFileError
+from minikeras.saving.h5_reading import ModelFileError, open_h5_bytes
 from minikeras.saving.legacy_h5 import KERAS_LAYOUT_VERSION, _json_default
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -98,8 +98,6 @@ class _Archive:
 
 def read_model(filepath: str, custom_objects=None, compile: bool = True):
     """Rebuild a model from a `.keras` archive (written by minikeras or Keras 3)."""
-    import h5py
-
     from minikeras.layers.base import weight_allocation_limit
 
     archive = _Archive(filepath)
@@ -112,7 +110,7 @@ def read_model(filepath: str, custom_objects=None, compile: bool = True):
         archive.close()
     if not isinstance(config, dict):
         raise ModelFileError("config.json must hold a JSON object.")
-    weights_file = h5py.File(io.BytesIO(weights), "r") if weights is not None else None
+    weights_file = open_h5_bytes(weights, "weights file of the archive") if weights is not None else None
     try:
         budget = weights_h5.declared_weight_values(weights_file) if weights_file is not None else 0
         with weight_allocation_limit(budget):
@@ -129,12 +127,10 @@ def read_model(filepath: str, custom_objects=None, compile: bool = True):
 
 def read_weights_into(filepath: str, model, skip_mismatch: bool = False) -> None:
     """Load the weights (and optimizer state) of a `.keras` archive into `model`."""
-    import h5py
-
     archive = _Archive(filepath)
     try:
         weights = archive.read(WEIGHTS, MAX_WEIGHTS_BYTES)
     finally:
         archive.close()
-    with h5py.File(io.BytesIO(weights), "r") as f:
+    with open_h5_bytes(weights, "weights file of the archive") as f:
         weights_h5.read_weights(f, model, skip_mismatch)

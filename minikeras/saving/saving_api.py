@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from minikeras.saving import checksum, keras_zip, legacy_h5, weights_h5
 from minikeras.saving.atomic import atomic_write
-from minikeras.saving.h5_reading import ModelFileError, open_h5
+from minikeras.saving.h5_reading import ModelFileError, get_member, open_h5
 
 if TYPE_CHECKING:
     from minikeras.models import Sequential
@@ -70,10 +70,17 @@ def load_model(
         A Sequential model, compiled when the file holds a training config.
 
     Raises:
-        ModelFileError (a ValueError): for a damaged, hostile or non-model file.
+        ModelFileError (a ValueError): for a damaged, hostile or non-model file, including one
+            that links to data outside itself.
+        ValueError: when the path does not end in `.keras`, `.h5` or `.hdf5`.
         FileNotFoundError: when there is no file.
     """
     filepath = os.fspath(filepath)
+    if not filepath.endswith((".keras", *_H5_SUFFIXES)):
+        raise ValueError(
+            "File format not supported: load_model reads '.keras' files (Keras 3's format) and '.h5' or '.hdf5' "
+            f"files (Keras's legacy HDF5 format). Received: filepath={filepath!r}"
+        )
     if _is_zip(filepath):
         return _guarded(lambda: keras_zip.read_model(filepath, custom_objects, compile))
     with open_h5(filepath) as f:
@@ -120,7 +127,7 @@ def load_weights(model: Sequential, filepath: str | os.PathLike[str], skip_misma
         if "layers" in f:
             _guarded(lambda: weights_h5.read_weights(f, model, skip_mismatch))
         elif "layer_names" in f.attrs or "model_weights" in f:
-            group = f["model_weights"] if "model_weights" in f else f
+            group = get_member(f, "model_weights", "group") if "model_weights" in f else f
             _guarded(lambda: legacy_h5.read_model_weights(group, model))
         else:
             raise ModelFileError(f"{filepath!r} holds no weights in a layout minikeras or Keras writes.")
