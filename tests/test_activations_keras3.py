@@ -352,3 +352,18 @@ def test_values_match_live_keras(live_keras, case):
     ours = getattr(activations, function)(x, **options)
     assert ours.dtype == np.float32 and ours.shape == theirs.shape
     np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", sorted(KERAS_CALLS))
+def test_gradients_match_live_keras(live_keras, case):
+    if live_keras.backend.backend() != "jax":
+        pytest.skip("the Keras gradient is taken with jax.vjp")
+    import jax
+
+    function, options = KERAS_CALLS[case]
+    x = sample(17, shape=(4, 6)).astype(np.float32)
+    y, vjp = jax.vjp(lambda t: getattr(live_keras.activations, function)(t, **options), x)
+    upstream = np.random.default_rng(18).normal(size=y.shape).astype(np.float32)
+    (theirs,) = vjp(upstream)
+    ours = getattr(activations, function).with_options(**options) if options else getattr(activations, function)
+    np.testing.assert_allclose(ours.gradient(upstream, x, ours(x)), np.asarray(theirs), rtol=1e-5, atol=1e-6)
