@@ -10,10 +10,12 @@ An activation is an object with two methods:
 `get(identifier)` accepts a name (`"relu"`), None (linear), a config dictionary
 or such an object. The module-level names (`minikeras.activations.relu`, ...)
 are instances, so `Dense(8, activation=minikeras.activations.relu)` works as in
-Keras; those with options also take them as keywords the way Keras's functions
-do: `activations.gelu(x, approximate=True)`, `activations.leaky_relu(x,
-negative_slope=0.1)`. A configured object such as `GELU(approximate=True)` can
-be given to a layer and is saved with its options.
+Keras; those with options also take them the way Keras's functions do, by
+keyword or in Keras's order: `activations.gelu(x, approximate=True)`,
+`activations.relu(x, 0.1, 6.0)` (negative_slope, max_value),
+`activations.threshold(x, 0.5, 0.0)`. A configured object such as
+`GELU(approximate=True)` or `Rectifier(max_value=4.0)` can be given to a layer
+and is saved with its options.
 
 Every function here is written to stay finite for inputs as large as 1e4 in
 either direction (only `exponential` overflows, as it does in Keras).
@@ -21,6 +23,7 @@ either direction (only `exponential` overflows, as it does in Keras).
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, TypeAlias
 
@@ -62,6 +65,17 @@ class Activation:
         """Return a copy of this activation with some constructor arguments changed."""
         return type(self).from_config({**self.get_config(), **options})
 
+    def _option_names(self) -> list[str]:
+        """The constructor arguments in order: the positional options of Keras's function."""
+        return list(inspect.signature(type(self).__init__).parameters)[1:]
+
+    def _for_call(self, args: tuple, options: dict) -> Activation:
+        """This activation with the options of a functional call `f(x, *args, **options)` applied."""
+        names = self._option_names()
+        if len(args) > len(names):
+            raise TypeError(f"{self.name}() takes at most {len(names)} options after x ({names}); got {len(args)}")
+        return self.with_options(**dict(zip(names, args)), **options)
+
     def __repr__(self) -> str:
         options = ", ".join(f"{key}={value!r}" for key, value in self.get_config().items())
         return f"<activation {self.name}{' ' + options if options else ''}>"
@@ -79,19 +93,90 @@ class Linear(Activation):
         return grad
 
 
-class ReLU(Activation):
-    """Rectified linear unit: `y = max(x, 0)`; dy/dx is 1 where y > 0, else 0."""
+class Rectifier(Activation):
+    """Keras's `relu` with its options, the one implementation behind `relu`, `relu6` and the `ReLU` layer.
+
+    `y = x` where `threshold <= x`, `y = negative_slope * (x - threshold)` below,
+    and `y` is capped at `max_value` if one is given. The derivative is 1,
+    `negative_slope` or 0 (at or above `max_value`) on those pieces. With the
+    default options it is `max(x, 0)`, whose derivative needs only `y`
+    (1 where `y > 0`); with others it needs `x` (`uses_input` says which).
+
+    Args:
+        negative_slope: slope below the threshold (default 0.0).
+        max_value: optional upper bound (None: unbounded).
+        threshold: where the function switches (default 0.0).
+
+    Example:
+        >>> relu(np.array([-10.0, -5.0, 0.0, 5.0, 10.0]), negative_slope=0.5, max_value=8.0)
+        array([-5. , -2.5,  0. ,  5. ,  8. ])
+    """
 
     name = "relu"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return np.maximum(x, 0)
+    def __init__(self, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> None:
+        self.negative_slope = float(negative_slope)
+        self.max_value = None if max_value is None else float(max_value)
+        self.threshold = float(threshold)
+        self.plain = self.max_value is None and self.negative_slope == 0.0 and self.threshold == 0.0
+        self.uses_input = not self.plain
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        if self.plain:
+            return np.maximum(x, 0)
+        y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold)).astype(x.dtype, copy=False)
+        if self.max_value is not None:
+            y = np.minimum(y, self.max_value).astype(x.dtype, copy=False)
+        return y
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        if self.plain:
+            return grad * (y > 0)
+        slope = np.where(x >= self.threshold, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
+        if self.max_value is not None:
+            slope = slope * (x < self.max_value)
+        return grad * slope
+
+    def get_config(self) -> dict:
+        return {"negative_slope": self.negative_slope, "max_value": self.max_value, "threshold": self.threshold}
+
+
+class ReLU(Rectifier):
+    """Rectified linear unit: `y = max(x, 0)`; dy/dx is 1 where y > 0, else 0.
+
+    The default `relu`. Its options (`relu(x, negative_slope=0.1)`) give a
+    `Rectifier`: the fused convolution and pooling step recognizes this exact
+    type as the plain function.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
 
     def apply_in_place(self, z: np.ndarray) -> np.ndarray:
         return np.maximum(z, 0, out=z)
 
-    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
-        return grad * (y > 0)
+    def get_config(self) -> dict:
+        return {}
+
+    def _option_names(self) -> list[str]:
+        return list(inspect.signature(Rectifier.__init__).parameters)[1:]
+
+    def with_options(self, **options: Any) -> Activation:
+        return Rectifier(**options)
+
+
+class ReLU6(Rectifier):
+    """`y = min(max(x, 0), 6)`: Keras's `relu6`, the rectifier capped at 6; derivative 1 for `0 < x < 6`."""
+
+    name = "relu6"
+
+    def __init__(self) -> None:
+        super().__init__(max_value=6.0)
+
+    def get_config(self) -> dict:
+        return {}
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -144,9 +229,9 @@ class Softmax(Activation):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
-        if options:  # Keras's functional form: softmax(x, axis=1)
-            return self.with_options(**options)(x)
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:  # Keras's functional form: softmax(x, axis=1)
+            return self._for_call(args, options)(x)
         # ufunc reductions and in-place steps: this runs on every training step, where each
         # extra call and temporary shows.
         e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
@@ -181,9 +266,9 @@ class ELU(Activation):
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
 
-    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
-        if options:
-            return self.with_options(**options)(x)
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -242,9 +327,9 @@ class GELU(Activation):
     def __init__(self, approximate: bool = False) -> None:
         self.approximate = bool(approximate)
 
-    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
-        if options:
-            return self.with_options(**options)(x)
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
         if self.approximate:
             return 0.5 * x * (1.0 + np.tanh(self._c * (x + self._k * x * x * x)))
         return x * (0.5 * erfc(-x / math.sqrt(2.0)))
@@ -352,9 +437,9 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope: float = 0.2) -> None:
         self.negative_slope = float(negative_slope)
 
-    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
-        if options:
-            return self.with_options(**options)(x)
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
         return np.where(x >= 0, x, self.negative_slope * x)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -379,9 +464,9 @@ class LogSoftmax(Activation):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x: np.ndarray, **options: Any) -> np.ndarray:
-        if options:
-            return self.with_options(**options)(x)
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
         shifted = x - np.max(x, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
@@ -390,6 +475,302 @@ class LogSoftmax(Activation):
 
     def get_config(self) -> dict:
         return {"axis": self.axis}
+
+
+class HardSiLU(Activation):
+    """Hard SiLU, also called hard swish: `y = x * hard_sigmoid(x) = x * relu6(x + 3) / 6`.
+
+    Derivative: 0 for `x < -3`, 1 for `x > 3`, `x / 3 + 1/2` between.
+    `hard_swish` and `hard_silu` are the same object, saved as "hard_silu" as Keras does.
+    """
+
+    name = "hard_silu"
+    uses_input = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x * np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * np.where(x < -3.0, 0.0, np.where(x > 3.0, 1.0, x / 3.0 + 0.5))
+
+
+def _softplus(x: np.ndarray) -> np.ndarray:
+    """`log(1 + exp(x))` as `max(x, 0) + log1p(exp(-|x|))`, which never overflows."""
+    return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+
+
+class Mish(Activation):
+    """`y = x * tanh(softplus(x))` (Misra, 2019).
+
+    Derivative: `t + x (1 - t^2) sigmoid(x)` with `t = tanh(softplus(x))`,
+    since `softplus' = sigmoid`.
+    """
+
+    name = "mish"
+    uses_input = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x * np.tanh(_softplus(x))
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        t = np.tanh(_softplus(x))
+        return grad * (t + x * (1.0 - t * t) * _stable_sigmoid(x))
+
+
+class CELU(Activation):
+    """Continuously differentiable ELU: `y = x` for `x >= 0`, else `alpha * (exp(x / alpha) - 1)`.
+
+    Derivative: 1 for `x > 0`, else `exp(x / alpha)`. The exponential is taken
+    of `min(x, 0)` only, so large positive inputs never overflow.
+
+    Args:
+        alpha: the value the function tends to for large negative `x` is
+            `-alpha` (default 1.0).
+    """
+
+    name = "celu"
+    uses_input = True
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = float(alpha)
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0) / self.alpha))
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / self.alpha))
+
+    def get_config(self) -> dict:
+        return {"alpha": self.alpha}
+
+
+class GLU(Activation):
+    """Gated linear unit: split `x` in halves `a, b` along `axis`; `y = a * sigmoid(b)`.
+
+    The output has half as many values along `axis` as the input. Vector-Jacobian
+    product: `dL/da = g s` and `dL/db = g a s (1 - s)` with `s = sigmoid(b)`,
+    joined back along `axis`.
+
+    Args:
+        axis: the axis split in two (default -1); its size must be even.
+    """
+
+    name = "glu"
+    uses_input = True
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def _halves(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if x.shape[self.axis] % 2:
+            raise ValueError(
+                f"glu splits axis {self.axis} in two halves, so its size must be even. Received: shape {x.shape}"
+            )
+        a, b = np.split(x, 2, axis=self.axis)
+        return a, b
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        a, b = self._halves(x)
+        return a * _stable_sigmoid(b)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        a, b = self._halves(x)
+        s = _stable_sigmoid(b)
+        grad_a = grad * s
+        return np.concatenate([grad_a, grad_a * a * (1.0 - s)], axis=self.axis)
+
+    def get_config(self) -> dict:
+        return {"axis": self.axis}
+
+
+class LogSigmoid(Activation):
+    """`y = log(sigmoid(x)) = -softplus(-x)`, computed as `min(x, 0) - log1p(exp(-|x|))`; derivative `sigmoid(-x)`."""
+
+    name = "log_sigmoid"
+    uses_input = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * _stable_sigmoid(-x)
+
+
+class SparsePlus(Activation):
+    """`y = 0` for `x <= -1`, `(x + 1)^2 / 4` for `-1 < x < 1`, `x` for `x >= 1`.
+
+    Derivative: 0, `(x + 1) / 2` and 1 on those pieces. The square is taken of
+    `x` clipped to [-1, 1], so it never overflows.
+    """
+
+    name = "sparse_plus"
+    uses_input = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        q = np.clip(x, -1.0, 1.0) + 1.0
+        return np.where(x >= 1.0, x, 0.25 * q * q)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * (0.5 * (np.clip(x, -1.0, 1.0) + 1.0))
+
+
+class Squareplus(Activation):
+    """`y = (x + sqrt(x^2 + b)) / 2`, a smooth rectifier (So, 2021).
+
+    With `s = sqrt(x^2 + b)` (as `hypot`, which never overflows), negative `x`
+    use the equal form `b / (2 (s - x))`, free of the cancellation in `x + s`.
+    Derivative: `(1 + x / s) / 2`, which is `y / s`.
+
+    Args:
+        b: smoothness, >= 0 (default 4); `b = 0` is ReLU.
+    """
+
+    name = "squareplus"
+    uses_input = True
+
+    def __init__(self, b: float = 4) -> None:
+        if b < 0:
+            raise ValueError(f"squareplus needs b >= 0. Received: b={b!r}")
+        self.b = float(b)
+
+    def _values(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        s = np.hypot(x, np.asarray(math.sqrt(self.b), dtype=x.dtype))
+        negative = x < 0
+        # The unused branch of each np.where is kept finite: 1 where it would divide by s - x = 0.
+        y = np.where(negative, self.b / np.where(negative, s - x, 1.0), x + s) * 0.5
+        return y.astype(x.dtype, copy=False), s
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        return self._values(x)[0]
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        y, s = self._values(x)
+        # y / s is 0 / 0 only at x = 0 with b = 0, where the slope is taken as 1/2.
+        return grad * np.where(s > 0, y / np.where(s > 0, s, 1.0), 0.5)
+
+    def get_config(self) -> dict:
+        return {"b": self.b}
+
+
+class TanhShrink(Activation):
+    """`y = x - tanh(x)`; derivative `tanh(x)^2`."""
+
+    name = "tanh_shrink"
+    uses_input = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return x - np.tanh(x)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        t = np.tanh(x)
+        return grad * (t * t)
+
+
+class SoftShrink(Activation):
+    """`y = x - threshold` for `x > threshold`, `x + threshold` for `x < -threshold`, else 0.
+
+    Derivative: 1 where `|x| > threshold`, else 0.
+
+    Args:
+        threshold: half the width of the band set to zero (default 0.5).
+    """
+
+    name = "soft_shrink"
+    uses_input = True
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        self.threshold = float(threshold)
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        t = self.threshold
+        return np.where(x > t, x - t, np.where(x < -t, x + t, 0.0)).astype(x.dtype, copy=False)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * (np.abs(x) > self.threshold)
+
+    def get_config(self) -> dict:
+        return {"threshold": self.threshold}
+
+
+class HardShrink(Activation):
+    """`y = x` where `|x| > threshold`, else 0; derivative 1 where `|x| > threshold`, else 0.
+
+    Args:
+        threshold: half the width of the band set to zero (default 0.5).
+    """
+
+    name = "hard_shrink"
+    uses_input = True
+
+    def __init__(self, threshold: float = 0.5) -> None:
+        self.threshold = float(threshold)
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        return np.where(np.abs(x) > self.threshold, x, 0.0).astype(x.dtype, copy=False)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * (np.abs(x) > self.threshold)
+
+    def get_config(self) -> dict:
+        return {"threshold": self.threshold}
+
+
+class HardTanh(Activation):
+    """`y = clip(x, -1, 1)`; derivative 1 where `-1 < y < 1`, else 0."""
+
+    name = "hard_tanh"
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(x, -1.0, 1.0)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * ((y > -1.0) & (y < 1.0))
+
+
+class Threshold(Activation):
+    """`y = x` where `x > threshold`, else `default_value`; derivative 1 where `x > threshold`, else 0.
+
+    Keras's `threshold(x, threshold, default_value)` has no defaults, so the
+    object found by name (`activations.threshold`) must be given both, as
+    `threshold(x, 0.5, 0.0)` or `Threshold(0.5, 0.0)`.
+
+    Args:
+        threshold: values at or below it are replaced.
+        default_value: what replaces them.
+    """
+
+    name = "threshold"
+    uses_input = True
+
+    def __init__(self, threshold: float | None = None, default_value: float | None = None) -> None:
+        self.threshold = None if threshold is None else float(threshold)
+        self.default_value = None if default_value is None else float(default_value)
+
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        if args or options:
+            return self._for_call(args, options)(x)
+        if self.threshold is None or self.default_value is None:
+            raise TypeError(
+                "threshold needs both `threshold` and `default_value`: call threshold(x, threshold, default_value) "
+                "or use Threshold(threshold, default_value)."
+            )
+        return np.where(x > self.threshold, x, self.default_value).astype(x.dtype, copy=False)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * (x > self.threshold)
+
+    def get_config(self) -> dict:
+        return {"threshold": self.threshold, "default_value": self.default_value}
 
 
 linear = Linear()
@@ -408,6 +789,20 @@ hard_sigmoid = HardSigmoid()
 exponential = Exponential()
 leaky_relu = LeakyReLU()
 log_softmax = LogSoftmax()
+relu6 = ReLU6()
+hard_silu = HardSiLU()
+hard_swish = hard_silu
+mish = Mish()
+celu = CELU()
+glu = GLU()
+log_sigmoid = LogSigmoid()
+sparse_plus = SparsePlus()
+squareplus = Squareplus()
+tanh_shrink = TanhShrink()
+soft_shrink = SoftShrink()
+hard_shrink = HardShrink()
+hard_tanh = HardTanh()
+threshold = Threshold()
 
 ALL_ACTIVATIONS: dict[str, Activation] = {
     "linear": linear,
@@ -426,13 +821,28 @@ ALL_ACTIVATIONS: dict[str, Activation] = {
     "exponential": exponential,
     "leaky_relu": leaky_relu,
     "log_softmax": log_softmax,
+    "relu6": relu6,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_swish,
+    "mish": mish,
+    "celu": celu,
+    "glu": glu,
+    "log_sigmoid": log_sigmoid,
+    "sparse_plus": sparse_plus,
+    "squareplus": squareplus,
+    "tanh_shrink": tanh_shrink,
+    "soft_shrink": soft_shrink,
+    "hard_shrink": hard_shrink,
+    "hard_tanh": hard_tanh,
+    "threshold": threshold,
 }
 
 # Class names, for configured activations saved as `{"class_name": "GELU", "config": {...}}`.
 ACTIVATION_CLASSES: dict[str, type[Activation]] = {
     cls.__name__: cls
     for cls in (Linear, ReLU, Sigmoid, Tanh, Softmax, ELU, SELU, GELU, Softplus, Softsign, SiLU)
-    + (HardSigmoid, Exponential, LeakyReLU, LogSoftmax)
+    + (HardSigmoid, Exponential, LeakyReLU, LogSoftmax, Rectifier, ReLU6, HardSiLU, Mish, CELU, GLU, LogSigmoid)
+    + (SparsePlus, Squareplus, TanhShrink, SoftShrink, HardShrink, HardTanh, Threshold)
 }
 
 

@@ -18,6 +18,7 @@ class ReLU(Layer):
     `y = max_value` where `x >= max_value`, `y = x` where
     `threshold <= x < max_value`, and `y = negative_slope * (x - threshold)`
     otherwise. The derivative is 1, 0 or `negative_slope` on those pieces.
+    The function is `activations.relu` with these options (`activations.Rectifier`).
 
     Args:
         max_value: optional upper bound (None: unbounded).
@@ -44,29 +45,18 @@ class ReLU(Layer):
         self.max_value = max_value
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
+        self._function = activations.Rectifier(self.negative_slope, max_value, self.threshold)
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        plain = self.max_value is None and self.negative_slope == 0.0 and self.threshold == 0.0
-        if plain:
-            y = np.maximum(x, 0)
-        else:
-            above = x >= self.threshold
-            y = np.where(above, x, self.negative_slope * (x - self.threshold)).astype(x.dtype, copy=False)
-            if self.max_value is not None:
-                y = np.minimum(y, self.max_value).astype(x.dtype, copy=False)
+        y = self._function(x)
         if training:
-            self.save_for_backward({"x": x, "plain": plain})
+            # Only what the derivative reads: x with options, y (where y > 0) without.
+            self.save_for_backward({"x": x, "y": None} if self._function.uses_input else {"x": None, "y": y})
         return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         cache = self.saved_for_backward()
-        x = cache["x"]
-        if cache["plain"]:
-            return grad * (x > 0)
-        slope = np.where(x >= self.threshold, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
-        if self.max_value is not None:
-            slope = slope * (x < self.max_value)
-        return grad * slope
+        return self._function.gradient(grad, cache["x"], cache["y"])
 
     def get_config(self) -> dict:
         return {
