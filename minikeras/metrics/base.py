@@ -52,6 +52,17 @@ class Metric:
     def reset_state(self) -> None:
         raise NotImplementedError
 
+    def __call__(self, *args: Any, **kwargs: Any) -> float | np.ndarray:
+        """Add one batch (`update_state`) and return the result so far, as calling a Keras metric does.
+
+        Example:
+            >>> m = Mean()
+            >>> float(m([1.0, 3.0]))
+            2.0
+        """
+        self.update_state(*args, **kwargs)
+        return self.result()
+
     def get_config(self) -> dict:
         return {"name": self.name, "dtype": self.dtype}
 

@@ -144,3 +144,17 @@ def test_initializer_configs_cross_both_ways():
             minikeras.initializers.get(name).get_config().items()
             >= {k: v for k, v in keras.initializers.get(name).get_config().items() if k != "seed"}.items()
         )
+
+
+def test_called_metrics_return_what_keras_metrics_return():
+    rng = np.random.default_rng(3)
+    pairs = [
+        (minikeras.metrics.Precision(), keras.metrics.Precision()),
+        (minikeras.metrics.Recall(), keras.metrics.Recall()),
+        (minikeras.metrics.BinaryAccuracy(), keras.metrics.BinaryAccuracy()),
+    ]
+    for _ in range(3):
+        y_true = rng.integers(0, 2, (16, 1)).astype("float32")
+        y_pred = rng.random((16, 1)).astype("float32")
+        for ours, theirs in pairs:
+            assert float(ours(y_true, y_pred)) == pytest.approx(float(theirs(y_true, y_pred)), abs=1e-6)

@@ -40,3 +40,31 @@ def test_mean_of_plain_numbers_equals_the_mean_of_arrays():
         array.update_state(np.array([value]), sample_weight=None if weight is None else np.array([weight]))
     assert scalar.result() == pytest.approx(array.result(), rel=1e-15)
     assert scalar.count == array.count == 72.0
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: metrics.Precision(),
+        lambda: metrics.Recall(),
+        lambda: metrics.AUC(),
+        lambda: metrics.BinaryAccuracy(),
+        lambda: metrics.MeanSquaredError(),
+    ],
+    ids=["precision", "recall", "auc", "binary_accuracy", "mse"],
+)
+def test_calling_a_metric_updates_its_state_and_returns_the_result(make):
+    rng = np.random.default_rng(0)
+    batches = [(rng.integers(0, 2, (8, 1)).astype("float32"), rng.random((8, 1)).astype("float32")) for _ in range(3)]
+    called, updated = make(), make()
+    for y_true, y_pred in batches:
+        returned = called(y_true, y_pred)
+        updated.update_state(y_true, y_pred)
+        assert float(returned) == pytest.approx(float(updated.result()), abs=1e-12)
+    assert float(called.result()) == pytest.approx(float(updated.result()), abs=1e-12)
+
+
+def test_calling_mean_takes_values_and_weights():
+    mean = metrics.Mean()
+    assert float(mean([1.0, 3.0])) == pytest.approx(2.0)
+    assert float(mean([10.0], sample_weight=[2.0])) == pytest.approx((1 + 3 + 20) / 4)
