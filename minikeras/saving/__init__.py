@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from minikeras.saving.registry import register_serializable
+from minikeras.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_registered_name,
+    get_registered_object,
+    register_serializable,
+)
 
 if TYPE_CHECKING:
     import os
@@ -60,4 +66,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'minikeras.saving' has no attribute {name!r}")
 
 
-__all__ = ["ModelFileError", "load_model", "load_weights", "register_serializable", "save_model", "save_weights"]
+__all__ = [
+    "CustomObjectScope",
+    "ModelFileError",
+    "custom_object_scope",
+    "get_registered_name",
+    "get_registered_object",
+    "load_model",
+    "load_weights",
+    "register_serializable",
+    "save_model",
+    "save_weights",
+]

@@ -9,12 +9,80 @@ ever imported or executed, which is what keeps loading a file safe.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 _T = TypeVar("_T")
 
 _custom_objects: dict[str, Any] = {}
+# The dictionaries of the `CustomObjectScope`s open in this thread, innermost last.
+_scopes = threading.local()
+
+
+class CustomObjectScope:
+    """Within the block, the names of `custom_objects` are known to every lookup by name (loading included).
+
+    Keras's `keras.saving.custom_object_scope` (also `CustomObjectScope`): scopes nest, the innermost
+    wins, and each thread has its own.
+
+    Args:
+        *custom_objects: dictionaries `{name: class or function}`.
+
+    Example:
+        >>> with minikeras.saving.custom_object_scope({"Scale": Scale}):
+        ...     model = minikeras.models.load_model("scaled.keras")
+    """
+
+    def __init__(self, *custom_objects: dict[str, Any]) -> None:
+        merged: dict[str, Any] = {}
+        for objects in custom_objects:
+            if not isinstance(objects, dict):
+                raise TypeError(f"custom_object_scope expects dictionaries of name -> object. Received: {objects!r}")
+            merged.update(objects)
+        self.custom_objects = merged
+
+    def __enter__(self) -> CustomObjectScope:
+        _scope_stack().append(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _scope_stack().pop()
+
+
+custom_object_scope = CustomObjectScope
+
+
+def _scope_stack() -> list[dict[str, Any]]:
+    stack = getattr(_scopes, "stack", None)
+    if stack is None:
+        stack = _scopes.stack = []
+    return stack
+
+
+def get_registered_name(obj: Any) -> str:
+    """The name `obj` (a class or function) is saved under: `"package>Name"` when registered, else its own name."""
+    return getattr(obj, "_registered_name", None) or obj.__name__
+
+
+def get_registered_object(
+    name: str, custom_objects: dict[str, Any] | None = None, module_objects: dict[str, Any] | None = None
+) -> Any:
+    """The class or function known by `name`, or None.
+
+    Looks in the open `custom_object_scope`s, then `custom_objects`, the registered objects
+    (`register_serializable`), then `module_objects`, as Keras does.
+    """
+    for objects in reversed(_scope_stack()):
+        if name in objects:
+            return objects[name]
+    if custom_objects and name in custom_objects:
+        return custom_objects[name]
+    if name in _custom_objects:
+        return _custom_objects[name]
+    if module_objects and name in module_objects:
+        return module_objects[name]
+    return None
 
 
 def register_serializable(package: str = "Custom", name: str | None = None) -> Callable[[_T], _T]:
@@ -100,7 +168,8 @@ def resolve(
     if entry is None and isinstance(identifier, dict):
         entry = _find(identifier["class_name"], table, custom_objects)
     if entry is None:
-        known = sorted(set(table) | set(custom_objects or {}) | set(_custom_objects))
+        scoped = {key for objects in _scope_stack() for key in objects}
+        known = sorted(set(table) | set(custom_objects or {}) | set(_custom_objects) | scoped)
         raise ValueError(
             f"Unknown {kind}: '{name}'.{suggest(name, known)} Known names: {', '.join(sorted(table))}. "
             f"A custom {kind} must be registered with "
@@ -133,6 +202,9 @@ def lookup(identifier: Any, table: dict, custom_objects: dict | None = None) -> 
 def _find(name: str, table: dict, custom_objects: dict | None):
     if custom_objects and name in custom_objects:
         return custom_objects[name]
+    for objects in reversed(_scope_stack()):
+        if name in objects:
+            return objects[name]
     if name in table:
         return table[name]
     if name.lower() in table:

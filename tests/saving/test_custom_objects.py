@@ -85,3 +85,55 @@ def test_custom_objects_argument_resolves_unregistered_names(tmp_path):
     assert not uncompiled.compiled  # the architecture and weights are still there
     np.testing.assert_array_equal(uncompiled.get_weights()[0], model.get_weights()[0])
     assert isinstance(keras.models.load_model(tmp_path / "m.h5", custom_objects={"Half": Half}).loss, Half)
+
+
+class UnregisteredScale(layers.Layer):
+    """y = x * w, one w per feature; deliberately not registered."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+
+    def forward(self, x, training=False):
+        if training:
+            self.save_for_backward({"x": x})
+        return x * self.w
+
+    def backward(self, grad):
+        x = self.saved_for_backward()["x"]
+        self.grads["w"] = (grad * x).reshape(-1, x.shape[-1]).sum(axis=0)
+        return grad * self.w
+
+
+def test_custom_object_scope_lets_a_file_with_an_unregistered_layer_load(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(3,)), UnregisteredScale(), layers.Dense(2)])
+    path = tmp_path / "scaled.keras"
+    model.save(path)
+    with pytest.raises(ValueError, match="UnregisteredScale"):
+        keras.models.load_model(path)
+    with keras.saving.custom_object_scope({"UnregisteredScale": UnregisteredScale}) as scope:
+        assert isinstance(scope, keras.saving.CustomObjectScope)
+        loaded = keras.models.load_model(path)
+        assert keras.saving.get_registered_object("UnregisteredScale") is UnregisteredScale
+    assert isinstance(loaded.layers[0], UnregisteredScale)
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert keras.saving.get_registered_object("UnregisteredScale") is None  # the scope has closed
+
+
+def test_scopes_nest_and_the_innermost_wins():
+    with keras.saving.custom_object_scope({"thing": 1, "other": 2}):
+        with keras.saving.CustomObjectScope({"thing": 3}):
+            assert keras.saving.get_registered_object("thing") == 3
+            assert keras.saving.get_registered_object("other") == 2
+        assert keras.saving.get_registered_object("thing") == 1
+    with pytest.raises(TypeError, match="dictionaries"):
+        keras.saving.custom_object_scope(["not", "a", "dict"])
+
+
+def test_registered_names_and_objects_as_keras_gives_them():
+    assert keras.saving.get_registered_name(ScaledSquare) == "tests>ScaledSquare"
+    assert keras.saving.get_registered_name(UnregisteredScale) == "UnregisteredScale"
+    assert keras.saving.get_registered_object("tests>ScaledSquare") is ScaledSquare
+    assert keras.saving.get_registered_object("nothing") is None
+    assert keras.saving.get_registered_object("x", custom_objects={"x": 1}) == 1
+    assert keras.saving.get_registered_object("y", module_objects={"y": 2}) == 2
