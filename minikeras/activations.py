@@ -2,7 +2,8 @@
 
 An activation is an object with two methods:
 
-* `__call__(x) -> y`, elementwise (softmax: along the last axis);
+* `compute(x) -> y`, elementwise (softmax: along the last axis), called as `activation(x)`;
+  `activation(x, *options)` is Keras's functional form, the same with some options changed;
 * `gradient(grad, x, y) -> grad_x`, the vector-Jacobian product: given
   `grad = dL/dy` it returns `dL/dx`. Only one of `x` and `y` is needed, and the
   class attribute `uses_input` says which, so layers keep only that one.
@@ -42,7 +43,14 @@ class Activation:
     name = "activation"
     uses_input = False  # True: gradient() needs x; False: it needs only y.
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
+        """`y` for `x`; with options, Keras's functional form (`softmax(x, axis=1)`, `relu(x, 0.1, 6.0)`)."""
+        if args or options:
+            return self._for_call(args, options).compute(x)
+        return self.compute(x)
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        """`y` for `x` with this activation's own options (what subclasses implement)."""
         raise NotImplementedError
 
     # Subclasses take `x` and `y` as Any: each reads only the one `uses_input` names, which is never None.
@@ -86,7 +94,7 @@ class Linear(Activation):
 
     name = "linear"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -121,9 +129,7 @@ class Rectifier(Activation):
         self.plain = self.max_value is None and self.negative_slope == 0.0 and self.threshold == 0.0
         self.uses_input = not self.plain
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         if self.plain:
             return np.maximum(x, 0)
         y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold)).astype(x.dtype, copy=False)
@@ -193,7 +199,7 @@ class Sigmoid(Activation):
 
     name = "sigmoid"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return _stable_sigmoid(x)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -205,7 +211,7 @@ class Tanh(Activation):
 
     name = "tanh"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.tanh(x)
 
     def apply_in_place(self, z: np.ndarray) -> np.ndarray:
@@ -229,9 +235,7 @@ class Softmax(Activation):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:  # Keras's functional form: softmax(x, axis=1)
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         # ufunc reductions and in-place steps: this runs on every training step, where each
         # extra call and temporary shows.
         e = np.exp(x - np.maximum.reduce(x, axis=self.axis, keepdims=True))
@@ -266,9 +270,7 @@ class ELU(Activation):
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -291,7 +293,7 @@ class SELU(Activation):
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return self.scale * np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0)))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -327,9 +329,7 @@ class GELU(Activation):
     def __init__(self, approximate: bool = False) -> None:
         self.approximate = bool(approximate)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         if self.approximate:
             return 0.5 * x * (1.0 + np.tanh(self._c * (x + self._k * x * x * x)))
         return x * (0.5 * erfc(-x / math.sqrt(2.0)))
@@ -353,7 +353,7 @@ class Softplus(Activation):
     name = "softplus"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -366,7 +366,7 @@ class Softsign(Activation):
     name = "softsign"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x / (1.0 + np.abs(x))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -384,7 +384,7 @@ class SiLU(Activation):
     name = "silu"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x * _stable_sigmoid(x)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -401,7 +401,7 @@ class HardSigmoid(Activation):
 
     name = "hard_sigmoid"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -413,7 +413,7 @@ class Exponential(Activation):
 
     name = "exponential"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.exp(x)
 
     def apply_in_place(self, z: np.ndarray) -> np.ndarray:
@@ -437,9 +437,7 @@ class LeakyReLU(Activation):
     def __init__(self, negative_slope: float = 0.2) -> None:
         self.negative_slope = float(negative_slope)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, x, self.negative_slope * x)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -464,9 +462,7 @@ class LogSoftmax(Activation):
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         shifted = x - np.max(x, axis=self.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=self.axis, keepdims=True))
 
@@ -487,7 +483,7 @@ class HardSiLU(Activation):
     name = "hard_silu"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x * np.clip(x / 6.0 + 0.5, 0.0, 1.0)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -509,7 +505,7 @@ class Mish(Activation):
     name = "mish"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x * np.tanh(_softplus(x))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -534,9 +530,7 @@ class CELU(Activation):
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.where(x > 0, x, self.alpha * np.expm1(np.minimum(x, 0) / self.alpha))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -571,9 +565,7 @@ class GLU(Activation):
         a, b = np.split(x, 2, axis=self.axis)
         return a, b
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         a, b = self._halves(x)
         return a * _stable_sigmoid(b)
 
@@ -593,7 +585,7 @@ class LogSigmoid(Activation):
     name = "log_sigmoid"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -610,7 +602,7 @@ class SparsePlus(Activation):
     name = "sparse_plus"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         q = np.clip(x, -1.0, 1.0) + 1.0
         return np.where(x >= 1.0, x, 0.25 * q * q)
 
@@ -644,9 +636,7 @@ class Squareplus(Activation):
         y = np.where(negative, self.b / np.where(negative, s - x, 1.0), x + s) * 0.5
         return y.astype(x.dtype, copy=False), s
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return self._values(x)[0]
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -664,7 +654,7 @@ class TanhShrink(Activation):
     name = "tanh_shrink"
     uses_input = True
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return x - np.tanh(x)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -687,9 +677,7 @@ class SoftShrink(Activation):
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = float(threshold)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         t = self.threshold
         return np.where(x > t, x - t, np.where(x < -t, x + t, 0.0)).astype(x.dtype, copy=False)
 
@@ -713,9 +701,7 @@ class HardShrink(Activation):
     def __init__(self, threshold: float = 0.5) -> None:
         self.threshold = float(threshold)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.where(np.abs(x) > self.threshold, x, 0.0).astype(x.dtype, copy=False)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -730,7 +716,7 @@ class HardTanh(Activation):
 
     name = "hard_tanh"
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def compute(self, x: np.ndarray) -> np.ndarray:
         return np.clip(x, -1.0, 1.0)
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
@@ -756,9 +742,7 @@ class Threshold(Activation):
         self.threshold = None if threshold is None else float(threshold)
         self.default_value = None if default_value is None else float(default_value)
 
-    def __call__(self, x: np.ndarray, *args: Any, **options: Any) -> np.ndarray:
-        if args or options:
-            return self._for_call(args, options)(x)
+    def compute(self, x: np.ndarray) -> np.ndarray:
         if self.threshold is None or self.default_value is None:
             raise TypeError(
                 "threshold needs both `threshold` and `default_value`: call threshold(x, threshold, default_value) "
@@ -858,7 +842,7 @@ def get(identifier: ActivationLike) -> Activation:
         raise TypeError(
             f"Activation {identifier!r} is a plain function: minikeras needs its derivative too. "
             "Pass a name such as 'relu', or an instance of minikeras.activations.Activation "
-            "that defines __call__ and gradient."
+            "that defines compute (or __call__) and gradient."
         )
     if isinstance(identifier, dict) and identifier.get("class_name") in ACTIVATION_CLASSES:
         return ACTIVATION_CLASSES[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
