@@ -9,7 +9,7 @@ of each convolution train alike through `minikeras.config.fast_paths(False)`.
 
 import numpy as np
 import pytest
-from gradcheck import assert_gradients_close, numerical_gradient
+from gradcheck import assert_step_gradients
 
 import minikeras as keras
 from minikeras import config, layers
@@ -128,15 +128,7 @@ def test_gradients_through_chunks_match_central_differences():
     built(conv, x.shape, rng)
     step = Conv2DStep(conv, chunk_values=1)
     upstream = rng.normal(size=(3, 5, 4, 2))
-
-    def loss():
-        return float((step.forward(x, training=False) * upstream).sum())
-
-    step.forward(x, training=True)
-    grad_x = step.backward(upstream)
-    assert_gradients_close(grad_x, numerical_gradient(loss, x))
-    for name in ("kernel", "bias"):
-        assert_gradients_close(conv.grads[name], numerical_gradient(loss, getattr(conv, name)))
+    assert_step_gradients(step, conv, x, upstream, names=("kernel", "bias"))
 
 
 @pytest.mark.parametrize("by_rows", [True, False], ids=["by_rows", "col2im"])
@@ -149,16 +141,7 @@ def test_input_and_weight_gradients_match_central_differences(case, by_rows):
     built(layer, x.shape, rng)
     step = Conv2DStep(layer, by_rows=by_rows)
     upstream = rng.normal(size=layer.compute_output_shape(x.shape))
-
-    def loss():
-        return float((step.forward(x, training=False) * upstream).sum())
-
-    step.forward(x, training=True)
-    grad_x = step.backward(upstream)
-    assert grad_x.shape == x.shape
-    assert_gradients_close(grad_x, numerical_gradient(loss, x))
-    for name in layer.grads:
-        assert_gradients_close(layer.grads[name], numerical_gradient(loss, getattr(layer, name)))
+    assert_step_gradients(step, layer, x, upstream)
     assert_same(run(step, x, upstream), run_layer(layer, x, upstream))
 
 

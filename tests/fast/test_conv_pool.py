@@ -8,7 +8,7 @@ ways to the input gradient.
 
 import numpy as np
 import pytest
-from gradcheck import assert_gradients_close, numerical_gradient
+from gradcheck import assert_step_gradients
 
 import minikeras as keras
 from minikeras import config, layers
@@ -137,15 +137,7 @@ def test_step_matches_central_differences(activation):
     conv, pool = conv_and_pool(x.shape, rng, activation)
     step = ConvMaxPool(conv, pool)
     upstream = rng.normal(size=(2, 2, 3, 3))
-
-    def loss():
-        return float((step.forward(x, training=False) * upstream).sum())
-
-    step.forward(x, training=True)
-    grad_x = step.backward(upstream)
-    assert_gradients_close(grad_x, numerical_gradient(loss, x))
-    for name in ("kernel", "bias"):
-        assert_gradients_close(conv.grads[name], numerical_gradient(loss, getattr(conv, name)))
+    assert_step_gradients(step, conv, x, upstream, names=("kernel", "bias"))
     np.testing.assert_allclose(step.forward(x, training=False), pool(conv(x)), rtol=1e-12)
 
 
@@ -187,14 +179,7 @@ def test_input_gradient_matches_central_differences_either_way(input_shape, kern
     conv, pool = conv_and_pool(x.shape, rng, kernel_size=kernel_size)
     step = ConvMaxPool(conv, pool, by_rows=by_rows)
     upstream = rng.normal(size=pool.compute_output_shape(conv.compute_output_shape(x.shape)))
-
-    def loss():
-        return float((step.forward(x, training=False) * upstream).sum())
-
-    for _ in range(2):  # the second step reuses the work buffers the first one left
-        step.forward(x, training=True)
-        grad_x = step.backward(upstream)
-    assert_gradients_close(grad_x, numerical_gradient(loss, x))
+    grad_x = assert_step_gradients(step, conv, x, upstream, names=(), steps=2)  # step 2 reuses the work buffers
     np.testing.assert_allclose(grad_x, layers_in_turn(conv, pool, x, upstream)[1], rtol=1e-12, atol=1e-12)
 
 
