@@ -2,26 +2,9 @@
 
 import numpy as np
 import pytest
+from readme_model import readme_cnn
 
 import minikeras as keras
-from minikeras import layers
-
-
-def readme_cnn():
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(8, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(16, (3, 3), padding="same"),
-            layers.ReLU(),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10),
-            layers.Softmax(),
-        ]
-    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 42])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gradcheck import assert_gradients_close, numerical_gradient
+from readme_model import readme_cnn
 
 import minikeras as keras
 from minikeras import config, layers, losses, optimizers
@@ -35,24 +36,6 @@ def float64():
     config.set_floatx("float64")
     yield
     config.set_floatx(before)
-
-
-def readme_cnn():
-    """The model of README.md's example."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(8, 3, padding="same", activation="relu"),
-            layers.MaxPooling2D(2),
-            layers.Conv2D(16, (3, 3), padding="same"),
-            layers.ReLU(),
-            layers.MaxPooling2D(pool_size=(2, 2)),
-            layers.Flatten(),
-            layers.Dense(128, activation="relu"),
-            layers.Dense(10),
-            layers.Softmax(),
-        ]
-    )
 
 
 def lines(n_train=100, n_test=20, dtype="float64"):
@@ -134,8 +117,15 @@ def test_an_mlp_with_adam_trains_to_the_same_weights_on_both_paths():
     y = (x[:, :3] @ rng.normal(size=(3, 3))).argmax(axis=1)
     runs = [
         train(
-            fast, mlp, lambda: optimizers.Adam(0.01), "sparse_categorical_crossentropy", x, y, x_test,
-            epochs=4, batch_size=16,
+            fast,
+            mlp,
+            lambda: optimizers.Adam(0.01),
+            "sparse_categorical_crossentropy",
+            x,
+            y,
+            x_test,
+            epochs=4,
+            batch_size=16,
         )
         for fast in (True, False)
     ]
@@ -149,8 +139,15 @@ def test_a_channels_first_strided_cnn_with_batch_normalization_trains_the_same_o
     y = keras.utils.to_categorical(rng.integers(0, 3, 48), 3)
     runs = [
         train(
-            fast, channels_first_cnn, lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
-            "categorical_crossentropy", x, y, x_test, epochs=3, batch_size=8,
+            fast,
+            channels_first_cnn,
+            lambda: optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+            "categorical_crossentropy",
+            x,
+            y,
+            x_test,
+            epochs=3,
+            batch_size=8,
         )
         for fast in (True, False)
     ]
