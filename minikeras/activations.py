@@ -153,8 +153,7 @@ class ReLU(Rectifier):
     """Rectified linear unit: `y = max(x, 0)`; dy/dx is 1 where y > 0, else 0.
 
     The default `relu`. Its options (`relu(x, negative_slope=0.1)`) give a
-    `Rectifier`: the fused convolution and pooling step recognizes this exact
-    type as the plain function.
+    `Rectifier` with them.
     """
 
     def __init__(self) -> None:

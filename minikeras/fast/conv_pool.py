@@ -83,7 +83,7 @@ class ConvMaxPool:
         return (
             type(conv) is Conv2D
             and type(pool) is MaxPooling2D
-            and type(conv.activation) in (activations.ReLU, activations.Linear)
+            and (_is_plain_relu(conv.activation) or type(conv.activation) is activations.Linear)
             and conv.data_format == "channels_last"
             and pool.data_format == "channels_last"
             and conv.strides == (1, 1)
@@ -138,7 +138,7 @@ class ConvMaxPool:
         column_max = buffers.get("column_max", z.shape[1:], dtype) if training else None
         column_max = np.maximum(z[0], z[1], out=column_max)  # over the two rows, for each column offset
         pooled = np.maximum(column_max[0], column_max[1], out=None if out is None else out.reshape(-1))
-        relu = type(conv.activation) is activations.ReLU
+        relu = _is_plain_relu(conv.activation)
         if relu:
             np.maximum(pooled, 0, out=pooled)
         cache = None
@@ -211,3 +211,9 @@ class ConvMaxPool:
             conv, grad_out, chunk["padded_shape"], (out_h, out_w), cache["pads"], buffers, by_rows
         )
         return matrix_grad, grad_x
+
+
+def _is_plain_relu(activation) -> bool:
+    """Whether `activation` is `max(x, 0)`: a built-in rectifier (exact class: a subclass may change
+    `compute`) without slope, cap or threshold."""
+    return type(activation) in (activations.ReLU, activations.Rectifier) and activation.plain

@@ -11,7 +11,7 @@ import pytest
 from gradcheck import assert_step_gradients
 
 import minikeras as keras
-from minikeras import config, layers
+from minikeras import activations, config, layers
 from minikeras.fast.conv_pool import ConvMaxPool
 from minikeras.fast.plan import plan
 
@@ -258,3 +258,22 @@ def test_pairs_that_fit(activation):
     conv = layers.Conv2D(2, (3, 2), padding="valid", activation=activation, use_bias=False)
     assert ConvMaxPool.fits(conv, layers.MaxPooling2D(2))
     assert ConvMaxPool.fits(conv, layers.MaxPooling2D((2, 2), strides=(2, 2), padding="valid"))
+
+
+@pytest.mark.parametrize(
+    "activation, fused",
+    [
+        (activations.relu, True),
+        (activations.Rectifier(), True),  # relu's options at their defaults: still max(x, 0)
+        (activations.Rectifier(negative_slope=0.1), False),
+        (activations.Rectifier(max_value=6.0), False),
+        (activations.Rectifier(threshold=0.5), False),
+        (activations.relu6, False),
+        (activations.linear, True),
+        (activations.tanh, False),
+    ],
+    ids=["relu", "default_rectifier", "leaky", "capped", "threshold", "relu6", "linear", "tanh"],
+)
+def test_the_pair_fuses_only_for_max_or_no_activation(activation, fused):
+    conv = layers.Conv2D(2, 3, activation=activation)
+    assert ConvMaxPool.fits(conv, layers.MaxPooling2D(2)) is fused
