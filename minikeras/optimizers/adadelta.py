@@ -31,15 +31,18 @@ class Adadelta(Optimizer):
         self.rho = float(rho)
         self.epsilon = float(epsilon)
 
-    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
-        accumulated_grad = self.slot(param, "accumulated_grad")
-        accumulated_delta = self.slot(param, "accumulated_delta_var")
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Update both running averages (in place) and return `learning_rate * delta`."""
+        accumulated_grad = slots["accumulated_grad"]
+        accumulated_delta = slots["accumulated_delta_var"]
         accumulated_grad *= self.rho
         accumulated_grad += (1 - self.rho) * np.square(grad)
         delta = -np.sqrt(accumulated_delta + self.epsilon) * grad / np.sqrt(accumulated_grad + self.epsilon)
         accumulated_delta *= self.rho
         accumulated_delta += (1 - self.rho) * np.square(delta)
-        param += learning_rate * delta
+        return learning_rate * delta
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

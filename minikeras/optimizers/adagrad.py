@@ -37,10 +37,14 @@ class Adagrad(Optimizer):
     def slot_initial_value(self, name: str) -> float:
         return self.initial_accumulator_value
 
-    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
-        accumulator = self.slot(param, "accumulator")
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Add `g^2` to the accumulator `a` (in place) and return `-learning_rate * g / sqrt(a + epsilon)`."""
+        accumulator = slots["accumulator"]
         accumulator += np.square(grad)
-        param -= learning_rate * grad / np.sqrt(accumulator + self.epsilon)
+        # -learning_rate inside the product: exactly the negation of the step (IEEE rounding is symmetric).
+        return -learning_rate * grad / np.sqrt(accumulator + self.epsilon)
 
     def get_config(self) -> dict:
         return {

@@ -52,18 +52,22 @@ class Nadam(Optimizer):
         step = self.iterations + 1
         self._extra_state["u_product"] *= self.beta_1 * (1.0 - 0.5 * 0.96**step)
 
-    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Update the moving averages (in place) and return minus the Nesterov-corrected Adam step."""
         step = self.iterations + 1
         u_t = self.beta_1 * (1.0 - 0.5 * 0.96**step)
         u_next = self.beta_1 * (1.0 - 0.5 * 0.96 ** (step + 1))
         u_product = float(self._extra_state["u_product"])
-        momentum = self.slot(param, "momentum")
-        velocity = self.slot(param, "velocity")
+        momentum = slots["momentum"]
+        velocity = slots["velocity"]
         momentum += (grad - momentum) * (1 - self.beta_1)
         velocity += (np.square(grad) - velocity) * (1 - self.beta_2)
         m_hat = u_next * momentum / (1 - u_product * u_next) + (1 - u_t) * grad / (1 - u_product)
         v_hat = velocity / (1 - self.beta_2**step)
-        param -= m_hat * learning_rate / (np.sqrt(v_hat) + self.epsilon)
+        # -learning_rate inside the product: exactly the negation of the step (IEEE rounding is symmetric).
+        return m_hat * -learning_rate / (np.sqrt(v_hat) + self.epsilon)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}

@@ -52,25 +52,27 @@ class RMSprop(Optimizer):
         groups: list[tuple[str, ...]] = [("velocity",)]
         return groups + [("momentum",)] * (self.momentum > 0) + [("average_gradient",)] * self.centered
 
-    def update_step(self, param: np.ndarray, grad: np.ndarray, learning_rate: float) -> None:
-        velocity = self.slot(param, "velocity")
+    def increment(
+        self, grad: np.ndarray, slots: dict[str, np.ndarray], learning_rate: float, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Update the running averages (in place) and return minus the step (or minus the accumulated steps)."""
+        velocity = slots["velocity"]
         velocity *= self.rho
         velocity += (1 - self.rho) * np.square(grad)
         if self.centered:
-            average = self.slot(param, "average_gradient")
+            average = slots["average_gradient"]
             average *= self.rho
             average += (1 - self.rho) * grad
             denominator = velocity - np.square(average) + self.epsilon
         else:
             denominator = velocity + self.epsilon
-        step = learning_rate * grad / np.sqrt(denominator)
         if self.momentum > 0:
-            accumulated = self.slot(param, "momentum")
+            accumulated = slots["momentum"]
             accumulated *= self.momentum
-            accumulated += step
-            param -= accumulated
-        else:
-            param -= step
+            accumulated += learning_rate * grad / np.sqrt(denominator)
+            return np.negative(accumulated, out=out)  # `w + (-m)` is `w - m` exactly
+        # -learning_rate inside the product: exactly the negation of the step (IEEE rounding is symmetric).
+        return -learning_rate * grad / np.sqrt(denominator)
 
     def get_config(self) -> dict:
         return {
