@@ -31,7 +31,8 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
     Args:
         model: a Sequential model.
         clone_function: called on each layer to make its copy; by default
-            `type(layer).from_config(layer.get_config())`.
+            `type(layer).from_config(layer.get_config())`. A nested Sequential
+            model is cloned the same way, layer by layer.
     """
     if clone_function is None:
         def clone_function(layer: Layer) -> Layer:
@@ -41,7 +42,7 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
     if model._input_layer is not None:
         clone.add(clone_function(model._input_layer))
     for layer in model.layers:
-        clone.add(clone_function(layer))
+        clone.add(clone_model(layer, clone_function) if isinstance(layer, Sequential) else clone_function(layer))
     return clone
 
 

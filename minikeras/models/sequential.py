@@ -46,13 +46,14 @@ class Sequential(Trainer):
 
     def __init__(self, layers: Sequence[Layer] | None = None, trainable: bool = True, name: str | None = None) -> None:
         self.name = name or unique_name("sequential")
-        self._layers: list[Layer] = []
+        self._layers: list[Layer | Sequential] = []
         self._trainable = bool(trainable)
         self._input_layer: InputLayer | None = None
         self.built = False
         self._build_lock = threading.Lock()
         self._train_steps: list = []  # the steps of the last training forward, for backward
         self._train_fast = False  # whether those are fast steps (`minikeras.fast.plan`)
+        self._train_leaves: list[Layer] = []  # the layers those steps run (`_leaf_layers`)
         self._init_trainer()
         for layer in layers or []:
             self.add(layer)
@@ -71,33 +72,65 @@ class Sequential(Trainer):
 
     # ------------------------------------------------------------ layer list
     @property
-    def layers(self) -> list[Layer]:
-        """The model's layers in order (the Input is not one of them, as in Keras)."""
+    def layers(self) -> list[Layer | Sequential]:
+        """The model's layers in order (the Input is not one of them, as in Keras); a nested
+        Sequential model is one entry."""
         return list(self._layers)
 
-    def add(self, layer: Layer) -> None:
-        """Append a layer (or set the input with a `minikeras.Input`)."""
+    @layers.setter
+    def layers(self, value: object) -> None:
+        raise AttributeError(
+            "`Sequential.layers` attribute is reserved and should not be used. "
+            "Use `add()` and `pop()` to change the layers in this model."
+        )
+
+    def _leaf_layers(self) -> list[Layer]:
+        """The layers that compute, in order: each nested Sequential model replaced by its own layers.
+
+        Training, inference and the optimizer work on this flat list, so a model used as a layer
+        costs nothing more than its layers written out in place.
+        """
+        leaves: list[Layer] = []
+        for layer in self._layers:
+            leaves.extend(layer._leaf_layers() if isinstance(layer, Sequential) else [layer])
+        return leaves
+
+    def add(self, layer: Layer | Sequential) -> None:
+        """Append a layer, or a whole Sequential model used as one layer (or set the input with a
+        `minikeras.Input`)."""
         if isinstance(layer, InputLayer):
-            if self._layers or self._input_layer is not None:
+            if self._input_layer is not None:
+                raise ValueError(
+                    f"Sequential model '{self.name}' has already been configured to use input shape "
+                    f"{self._input_layer.batch_shape}. You cannot add a different Input layer to it."
+                )
+            if self._layers:
                 raise ValueError(f"An Input can only be the first entry of Sequential model '{self.name}'.")
             self._input_layer = layer
             return
-        if not isinstance(layer, Layer):
-            raise TypeError(
-                f"Only minikeras layers can be added to Sequential model '{self.name}'. Received: {layer!r}"
+        if not isinstance(layer, (Layer, Sequential)):
+            raise ValueError(
+                "Only instances of `keras.Layer` can be added to a Sequential model. "
+                f"Received: {layer!r} (of type {type(layer)}) in model '{self.name}'."
             )
+        if layer is self:
+            raise ValueError(f"Sequential model '{self.name}' cannot be added to itself.")
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(
                 f"Sequential model '{self.name}' already has a layer named '{layer.name}'; names must be unique."
             )
-        if not self._layers and self._input_layer is None and layer._input_shape_arg is not None:
-            self._input_layer = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
+        if not self._layers and self._input_layer is None:
+            if isinstance(layer, Sequential):  # the inner model's declared input becomes this model's
+                if layer.input_shape is not None:
+                    self._input_layer = InputLayer(batch_shape=layer.input_shape, dtype=layer.input_dtype)
+            elif layer._input_shape_arg is not None:
+                self._input_layer = InputLayer(shape=layer._input_shape_arg, dtype=layer.dtype)
         self._layers.append(layer)
         self.built = False
         if self.input_shape is not None:
             self.build(self.input_shape)
 
-    def pop(self) -> Layer:
+    def pop(self) -> Layer | Sequential:
         """Remove and return the last layer."""
         if not self._layers:
             raise IndexError(f"There are no layers in Sequential model '{self.name}' to pop.")
@@ -105,7 +138,7 @@ class Sequential(Trainer):
         self.built = bool(self._layers) and all(l.built for l in self._layers)
         return layer
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer | Sequential:
         """Return a layer by name or by index."""
         if index is not None:
             return self._layers[index]
@@ -154,6 +187,15 @@ class Sequential(Trainer):
                 shape = layer.compute_output_shape(shape)
             self.built = True
 
+    def build_for(self, input_shape: Sequence[int | None]) -> None:
+        """Build this model as a layer of another one, for inputs of `input_shape`; once built,
+        only check the shape (the `Layer.build_for` contract)."""
+        input_shape = tuple(input_shape)
+        if not self.built:
+            self.build(input_shape)
+        else:
+            self._check_input(input_shape)
+
     def _prepare_input(self, x, cast: bool = True) -> np.ndarray:
         """Check `x` against the model's input, building the model from it if needed.
 
@@ -166,15 +208,18 @@ class Sequential(Trainer):
             raise ValueError(f"Sequential model '{self.name}' has no layers; add some before using it.")
         if not self.built:
             self.build(self.input_shape or (None, *x.shape[1:]))
+        self._check_input(x.shape)
+        return x.astype(self.input_dtype, copy=False) if cast else x
+
+    def _check_input(self, shape: tuple) -> None:
         expected = self.input_shape
         assert expected is not None  # known once built
-        if len(expected) != x.ndim or any(e is not None and e != r for e, r in zip(expected[1:], x.shape[1:])):
+        if len(expected) != len(shape) or any(e is not None and e != r for e, r in zip(expected[1:], shape[1:])):
             first = self._layers[0]
             raise ValueError(
                 f"Input to model '{self.name}' does not match its first layer '{first.name}' "
-                f"({type(first).__name__}): expected shape {expected}, received {x.shape}."
+                f"({type(first).__name__}): expected shape {expected}, received {tuple(shape)}."
             )
-        return x.astype(self.input_dtype, copy=False) if cast else x
 
     # ----------------------------------------------------------------- compute
     def _forward(self, x: np.ndarray, training: bool, activity: dict | None = None) -> np.ndarray:
@@ -186,20 +231,28 @@ class Sequential(Trainer):
         numbers with less memory traffic (a Conv2D and the 2x2 max pooling after it as one step).
         """
         fast = config.fast_paths_enabled()
-        steps: list[tuple[int, Any]] = fast_plan.plan(self._layers, training) if fast else list(enumerate(self._layers))
+        leaves = self._leaf_layers()
+        steps: list[tuple[int, Any]] = fast_plan.plan(leaves, training) if fast else list(enumerate(leaves))
         if training:  # for the backward pass that follows
-            self._train_steps, self._train_fast = steps, fast
+            self._train_steps, self._train_fast, self._train_leaves = steps, fast, leaves
         for index, step in steps:
             x = step.forward(x, training=training)
-            if activity is not None and self._layers[index].activity_regularizer is not None:
+            if activity is not None and leaves[index].activity_regularizer is not None:
                 activity[index] = x
         return x
 
-    def _backward(self, grad: np.ndarray, activity: dict | None = None, from_logits: bool = False) -> None:
+    def _backward(
+        self,
+        grad: np.ndarray,
+        activity: dict | None = None,
+        from_logits: bool = False,
+        input_gradient: bool = False,
+    ) -> np.ndarray | None:
         """Backpropagate dL/d(output), or with `from_logits` dL/d(the last layer's softmax input),
-        through the steps of the last training forward."""
+        through the steps of the last training forward; return dL/d(input) if `input_gradient`
+        (a model used as a layer needs it), else None."""
         steps = self._train_steps
-        last = len(self._layers) - 1
+        last = len(self._train_leaves) - 1
         for position in range(len(steps) - 1, -1, -1):
             index, step = steps[position]
             if not self._train_fast:  # the reference path: each layer's own backward
@@ -207,35 +260,38 @@ class Sequential(Trainer):
                     grad = grad + self._activity_gradient(index, activity[index])
                 grad = step.backward(grad)
                 continue
-            # The first step's input is the data: its gradient is never needed, and it is the
+            # The first step's input is the data: its gradient is rarely needed, and it is the
             # most expensive one to compute (col2im over the full-size input).
-            input_gradient = position > 0
+            wanted = position > 0 or input_gradient
             if from_logits and index == last:
-                grad = step.backward_from_logits(grad, input_gradient=input_gradient)
+                grad = step.backward_from_logits(grad, input_gradient=wanted)
                 continue
             if activity and index in activity:
                 grad = grad + self._activity_gradient(index, activity[index])
-            grad = step.backward(grad, input_gradient=input_gradient)
+            grad = step.backward(grad, input_gradient=wanted)
+        return grad if input_gradient else None
 
     def _activity_gradient(self, index: int, output: np.ndarray) -> np.ndarray:
         """The gradient of layer `index`'s activity penalty at its `output`, divided by the batch as Keras 3."""
-        regularizer = self._layers[index].activity_regularizer
+        regularizer = self._train_leaves[index].activity_regularizer
         assert regularizer is not None  # only layers with one are in `activity`
         return regularizer.gradient(output) / len(output)
 
     def _ends_in_softmax(self) -> bool:
         """Whether the last training forward's last step can take the gradient at its softmax's
         input (fast path only; no activity penalty on the last layer)."""
-        if not self._train_fast or self._layers[-1].activity_regularizer is not None:
+        leaves = self._train_leaves
+        if not self._train_fast or leaves[-1].activity_regularizer is not None:
             return False
         index, step = self._train_steps[-1]
-        return index == len(self._layers) - 1 and fast_plan.ends_in_softmax(step)
+        return index == len(leaves) - 1 and fast_plan.ends_in_softmax(step)
 
     def _regularization_penalty(self, activity: dict | None = None) -> float:
         """Weight penalties of every layer plus the activity penalties of this batch."""
-        penalty = sum(layer.regularization_penalty() for layer in self._layers if layer._regularizers)
+        leaves = self._leaf_layers()
+        penalty = sum(layer.regularization_penalty() for layer in leaves if layer._regularizers)
         for index, output in (activity or {}).items():
-            penalty += self._layers[index].activity_regularizer(output) / len(output)
+            penalty += leaves[index].activity_regularizer(output) / len(output)
         return float(penalty)
 
     @property
@@ -243,12 +299,12 @@ class Sequential(Trainer):
         """The current weight-regularization penalties, one per regularized weight (Keras's `model.losses`)."""
         return [
             regularizer(layer._params[name])
-            for layer in self._layers
+            for layer in self._leaf_layers()
             for name, regularizer in layer._regularizers.items()
         ]
 
     def _param_grad_pairs(self) -> list:
-        return [pair for layer in self._layers for pair in layer.param_grad_pairs()] if self.trainable else []
+        return [pair for layer in self._leaf_layers() for pair in layer.param_grad_pairs()] if self.trainable else []
 
     def __call__(self, x: ArrayLike, training: bool = False) -> np.ndarray:
         """Run the model on one batch `x` and return its outputs."""
@@ -297,6 +353,31 @@ class Sequential(Trainer):
             raise ValueError(f"You tried to call count_params on model '{self.name}', but it isn't built yet.")
         return sum(layer.count_params() for layer in self._layers)
 
+    # ------------------------------------------------ as a layer of another model
+    # A Sequential model added to another one is one entry of its `layers`, saved as Keras saves
+    # it (a nested config, a nested weights group); the outer model computes with its layers
+    # written out in place (`_leaf_layers`), so only direct calls use `forward` / `backward`.
+    activity_regularizer = None
+
+    @property
+    def weight_names(self) -> list[str]:
+        """`"<layer name>/<weight name>"` for every weight, in `weights` order."""
+        return [f"{layer.name}/{name}" for layer in self._leaf_layers() for name in layer.weight_names]
+
+    @property
+    def dtype(self) -> str:
+        return self.input_dtype
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        """Run the layers on `x` (the `Layer` contract; `__call__` also checks and builds)."""
+        return self._forward(x, training=training)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        """Backpropagate through the last training `forward`; return dL/d(input)."""
+        result = self._backward(grad, input_gradient=True)
+        assert result is not None  # asked for
+        return result
+
     # ------------------------------------------------------------------ saving
     def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True) -> None:
         """Save the whole model to `filepath` (`.h5`); see `minikeras.saving.save_model`."""
@@ -315,6 +396,13 @@ class Sequential(Trainer):
         from minikeras.saving import load_weights
 
         load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def __reduce__(self) -> tuple:
+        """Pickle (and `copy.deepcopy`) a model through its `.keras` bytes, as Keras does: the copy has
+        the same architecture, weights, compile settings and optimizer state, and shares nothing."""
+        from minikeras.saving import keras_zip
+
+        return (keras_zip.model_from_bytes, (keras_zip.model_to_bytes(self),))
 
     # ----------------------------------------------------------------- summary
     def summary(
@@ -359,10 +447,15 @@ class Sequential(Trainer):
         return model
 
 
-def _serialize_layer(layer: Layer) -> dict:
+def _serialize_layer(layer: Layer | Sequential) -> dict:
+    if type(layer) is Sequential:  # a nested model: Keras writes it from its top-level module
+        return registry.serialize(layer, "keras")
     return registry.serialize(layer, "keras.layers")
 
 
-def deserialize_layer(entry: dict, custom_objects: dict[str, Any] | None = None) -> Layer:
-    """Create a layer from `{"class_name", "config"}`, only from known or registered classes."""
+def deserialize_layer(entry: dict, custom_objects: dict[str, Any] | None = None) -> Layer | Sequential:
+    """Create a layer from `{"class_name", "config"}`, only from known or registered classes
+    (or a nested Sequential model, from its own config)."""
+    if isinstance(entry, dict) and entry.get("class_name") == "Sequential" and isinstance(entry.get("config"), dict):
+        return Sequential.from_config(entry["config"], custom_objects=custom_objects)
     return registry.resolve(entry, layers_module.ALL_LAYERS, "layer", Layer, custom_objects)

@@ -51,14 +51,19 @@ class Trainer:
     if TYPE_CHECKING:  # supplied by the model class (Sequential)
         name: str
 
-        @property
-        def layers(self) -> list[Layer]: ...
+        def _leaf_layers(self) -> list[Layer]: ...
         @property
         def input_dtype(self) -> str: ...
         def compute_output_shape(self, input_shape: tuple) -> tuple: ...
         def _prepare_input(self, x: Any, cast: bool = True) -> np.ndarray: ...
         def _forward(self, x: np.ndarray, training: bool, activity: dict | None = None) -> np.ndarray: ...
-        def _backward(self, grad: np.ndarray, activity: dict | None = None, from_logits: bool = False) -> None: ...
+        def _backward(
+            self,
+            grad: np.ndarray,
+            activity: dict | None = None,
+            from_logits: bool = False,
+            input_gradient: bool = False,
+        ) -> np.ndarray | None: ...
         def _ends_in_softmax(self) -> bool: ...
         def _regularization_penalty(self, activity: dict | None = None) -> float: ...
         def _param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]: ...
@@ -156,7 +161,7 @@ class Trainer:
     def _regularized(self) -> tuple[bool, bool]:
         """(any weight regularizer, any activity regularizer) in the model."""
         weights = activity = False
-        for layer in self.layers:
+        for layer in self._leaf_layers():
             weights = weights or bool(layer._regularizers)
             activity = activity or layer.activity_regularizer is not None
         return weights, activity
@@ -178,7 +183,7 @@ class Trainer:
             loss_value = loss_value + self._regularization_penalty(activity)
         self._backward(grad, activity, from_logits=shortcut is not None)
         if weights_regularized:
-            for layer in self.layers:
+            for layer in self._leaf_layers():
                 layer.add_regularization_gradients()
         self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
@@ -188,7 +193,7 @@ class Trainer:
         (`Layer.lend_gradient_arrays`), until `_take_back_gradient_buffers` at the end of `fit`
         or `train_on_batch`."""
         assert self.optimizer is not None  # set by compile()
-        for layer in self.layers:
+        for layer in self._leaf_layers():
             buffers = (
                 (name, self.optimizer.gradient_buffer(param)) for name, param in zip(layer.weight_names, layer.weights)
             )
@@ -196,7 +201,7 @@ class Trainer:
 
     def _take_back_gradient_buffers(self) -> None:
         """After training, a layer's `backward` makes new gradient arrays again."""
-        for layer in self.layers:
+        for layer in self._leaf_layers():
             layer.lend_gradient_arrays(None)
 
     def _test_step(self, x, y, sample_weight, *, infer: Callable[[np.ndarray], np.ndarray] | None = None):
@@ -347,7 +352,7 @@ class Trainer:
                 source, streamed, class_weight, val_source, epochs, verbose, callbacks, initial_epoch, validation_freq
             )
         finally:
-            work_buffers.release(self.layers)  # the arrays training steps reused (im2col matrices, ...)
+            work_buffers.release(self._leaf_layers())  # the arrays training steps reused (im2col matrices, ...)
             self._take_back_gradient_buffers()
             self._fit_lock.release()
 
@@ -387,7 +392,8 @@ class Trainer:
                         if streamed:
                             batch = self._check_batch(batch, step, "the training data", class_weight)
                         if not optimizer_ready:
-                            self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+                            leaves = self._leaf_layers()
+                            self.optimizer.build([param for layer in leaves for param in layer.trainable_weights])
                             self._lend_gradient_buffers()
                             optimizer_ready = True
                         self._train_step(*batch)
@@ -568,7 +574,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         assert self.optimizer is not None  # set by compile()
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
-        self.optimizer.build([param for layer in self.layers for param in layer.trainable_weights])
+        self.optimizer.build([param for layer in self._leaf_layers() for param in layer.trainable_weights])
         self.reset_metrics()
         self._lend_gradient_buffers()
         try:
@@ -602,7 +608,7 @@ class Trainer:
         """The inference forward pass for one predict/evaluate call: each batch is cut into one
         slice per core when that pays and every layer allows it (`models.parallel`); the rows
         come out the same either way."""
-        split = config.fast_paths_enabled() and all(parallel.layer_allows_split(layer) for layer in self.layers)
+        split = config.fast_paths_enabled() and all(parallel.layer_allows_split(layer) for layer in self._leaf_layers())
         return parallel.Splitter(self._forward_inference, split)
 
     def _forward_inference(self, x: np.ndarray) -> np.ndarray:

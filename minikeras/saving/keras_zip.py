@@ -22,7 +22,7 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_WEIGHTS_BYTES = 32 * 1024**3
 
 
-def write_model(model, filepath: str) -> None:
+def write_model(model, filepath: str | io.BytesIO) -> None:
     """Write `model` as a `.keras` archive at `filepath` (a new file)."""
     import h5py
 
@@ -33,8 +33,9 @@ def write_model(model, filepath: str) -> None:
         "class_name": type(model).__name__,
         "config": model.get_config(),
         "registered_name": None,
-        "build_config": {"input_shape": list(model.input_shape)},
     }
+    if model.input_shape is not None:  # an unbuilt model has no build config, as in Keras
+        config["build_config"] = {"input_shape": list(model.input_shape)}
     compile_config = serialization.compile_config(model)
     if compile_config is not None:
         config["compile_config"] = compile_config
@@ -52,10 +53,22 @@ def write_model(model, filepath: str) -> None:
         archive.writestr(WEIGHTS, weights.getvalue())
 
 
+def model_to_bytes(model) -> bytes:
+    """The bytes of `model` as a `.keras` archive (what pickling a model stores, as in Keras)."""
+    buffer = io.BytesIO()
+    write_model(model, buffer)
+    return buffer.getvalue()
+
+
+def model_from_bytes(data: bytes, custom_objects=None, compile: bool = True):
+    """Rebuild a model from the bytes of a `.keras` archive (`model_to_bytes`); used by `pickle`."""
+    return read_model(io.BytesIO(data), custom_objects=custom_objects, compile=compile)
+
+
 class _Archive:
     """An open `.keras` archive whose entry names have been checked."""
 
-    def __init__(self, filepath: str):
+    def __init__(self, filepath: str | io.BytesIO):
         try:
             self.zip = zipfile.ZipFile(filepath)
         except (zipfile.BadZipFile, OSError) as error:
@@ -96,7 +109,7 @@ class _Archive:
         self.zip.close()
 
 
-def read_model(filepath: str, custom_objects=None, compile: bool = True):
+def read_model(filepath: str | io.BytesIO, custom_objects=None, compile: bool = True):
     """Rebuild a model from a `.keras` archive (written by minikeras or Keras 3)."""
     from minikeras.layers.base import weight_allocation_limit
 

@@ -32,10 +32,24 @@ def model_from_config(config, custom_objects=None):
     class_name = config.get("class_name")
     if class_name != "Sequential":
         raise ModelFileError(f"minikeras loads Sequential models; this file holds a model of class {class_name!r}.")
-    body = config["config"]
+    body = _checked_sequential_config(config["config"], custom_objects)
+    try:
+        return Sequential.from_config(body, custom_objects=custom_objects)
+    except ModelFileError:
+        raise
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        raise ModelFileError(f"The model config cannot be rebuilt: {error}") from None
+
+
+def _checked_sequential_config(body: dict, custom_objects=None, depth: int = 0) -> dict:
+    """Check a Sequential config's layer entries (refusing code-carrying layers) and bring each
+    to minikeras's form; a nested Sequential's entries are checked the same way."""
+    if depth > 32:
+        raise ModelFileError("The model config nests Sequential models more than 32 deep.")
     entries = body.get("layers")
     if not isinstance(entries, list):
         raise ModelFileError("The model config has no list of layers.")
+    normalized = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
             raise ModelFileError(f"Layer entry #{index} of the model config is not an object with a 'class_name'.")
@@ -45,17 +59,13 @@ def model_from_config(config, custom_objects=None):
                 "minikeras never runs code from a file: rewrite it as a custom layer class and pass it "
                 "in custom_objects (or register it with minikeras.saving.register_serializable)."
             )
-    normalized = []
-    for entry in entries:
-        cls = registry.lookup(entry, layers_module.ALL_LAYERS, custom_objects)
-        normalized.append(keras_compat.normalize_layer_entry(entry, cls) if isinstance(cls, type) else entry)
-    body = {**body, "layers": normalized}
-    try:
-        return Sequential.from_config(body, custom_objects=custom_objects)
-    except ModelFileError:
-        raise
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-        raise ModelFileError(f"The model config cannot be rebuilt: {error}") from None
+        if entry["class_name"] == "Sequential" and isinstance(entry.get("config"), dict):
+            entry = {**entry, "config": _checked_sequential_config(entry["config"], custom_objects, depth + 1)}
+        else:
+            cls = registry.lookup(entry, layers_module.ALL_LAYERS, custom_objects)
+            entry = keras_compat.normalize_layer_entry(entry, cls) if isinstance(cls, type) else entry
+        normalized.append(entry)
+    return {**body, "layers": normalized}
 
 
 def training_config(model) -> dict | None:

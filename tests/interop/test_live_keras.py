@@ -158,3 +158,22 @@ def test_called_metrics_return_what_keras_metrics_return():
         y_pred = rng.random((16, 1)).astype("float32")
         for ours, theirs in pairs:
             assert float(ours(y_true, y_pred)) == pytest.approx(float(theirs(y_true, y_pred)), abs=1e-6)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_nested_sequential_models_travel_both_ways(tmp_path, suffix):
+    x = np.random.default_rng(2).normal(size=(7, 4)).astype(np.float32)
+    minikeras.utils.set_random_seed(0)
+    inner = minikeras.Sequential([minikeras.Input((4,)), layers.Dense(3, activation="relu"), layers.Dense(2)])
+    ours = minikeras.Sequential([inner, layers.Dense(1)])
+    ours.save(tmp_path / f"ours{suffix}")
+    theirs = keras.models.load_model(tmp_path / f"ours{suffix}", compile=False)
+    assert type(theirs.layers[0]).__name__ == "Sequential"
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), ours.predict(x, verbose=0), atol=1e-6)
+
+    k_inner = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)])
+    k_model = keras.Sequential([k_inner, keras.layers.Dense(1)])
+    k_model.save(tmp_path / f"theirs{suffix}")
+    loaded = minikeras.models.load_model(tmp_path / f"theirs{suffix}", compile=False)
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Sequential", "Dense"]
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), np.asarray(k_model.predict(x, verbose=0)), atol=1e-6)

@@ -47,7 +47,7 @@ def test_add_and_pop():
     popped = model.pop()
     assert isinstance(popped, layers.Dense) and popped.units == 5
     assert model.output_shape == (None, 2)
-    with pytest.raises(TypeError, match="Only minikeras layers"):
+    with pytest.raises(ValueError, match="Only instances of `keras.Layer` can be added to a Sequential model"):
         model.add("dense")
     model.pop()
     with pytest.raises(IndexError):

@@ -61,7 +61,7 @@ def test_code_carrying_layers_are_refused(plain_file, class_name):
         keras.models.load_model(plain_file)
 
 
-@pytest.mark.parametrize("class_name", ["os.system", "builtins.eval", "subprocess.Popen", "__import__", "Sequential"])
+@pytest.mark.parametrize("class_name", ["os.system", "builtins.eval", "subprocess.Popen", "__import__", "Functional"])
 def test_unknown_or_dotted_class_names_are_refused_without_importing(plain_file, class_name):
     def rename(layers):
         layers[1]["class_name"] = class_name
@@ -69,6 +69,16 @@ def test_unknown_or_dotted_class_names_are_refused_without_importing(plain_file,
 
     edit_config(plain_file, rename)
     with pytest.raises(ValueError, match=rf"Unknown layer: '{class_name}'.*register_serializable"):
+        keras.models.load_model(plain_file)
+
+
+def test_a_nested_sequential_entry_without_layers_is_refused(plain_file):
+    def rename(layers):
+        layers[1]["class_name"] = "Sequential"
+        layers[1]["module"] = "os"
+
+    edit_config(plain_file, rename)
+    with pytest.raises(ModelFileError, match="no list of layers"):
         keras.models.load_model(plain_file)
 
 
