@@ -64,7 +64,10 @@ def check_same_length(**arrays) -> int:
     lengths = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {n}" for name, n in lengths.items())
-        raise ValueError(f"All arrays must have the same number of samples: {described}.")
+        raise ValueError(
+            "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. "
+            f"Received: {described}."
+        )
     return next(iter(lengths.values()))
 
 

@@ -117,7 +117,9 @@ class Sequential(Trainer):
             raise ValueError(f"Sequential model '{self.name}' cannot be added to itself.")
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(
-                f"Sequential model '{self.name}' already has a layer named '{layer.name}'; names must be unique."
+                "All layers added to a Sequential model should have unique names. "
+                f"Name '{layer.name}' is already the name of a layer in model '{self.name}'. "
+                "Update the `name` argument to pass a unique name."
             )
         if not self._layers and self._input_layer is None:
             if isinstance(layer, Sequential):  # the inner model's declared input becomes this model's
@@ -141,11 +143,18 @@ class Sequential(Trainer):
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer | Sequential:
         """Return a layer by name or by index."""
         if index is not None:
+            if not -len(self._layers) <= index < len(self._layers):
+                raise ValueError(
+                    f"Was asked to retrieve layer at index {index} but model '{self.name}' only has "
+                    f"{len(self._layers)} layers."
+                )
             return self._layers[index]
         for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"No layer named '{name}' in model '{self.name}'. Layers: {[l.name for l in self._layers]}")
+        raise ValueError(
+            f"No such layer: {name}. Existing layers are: {[l.name for l in self._layers]} (model '{self.name}')."
+        )
 
     # ------------------------------------------------------------------ shapes
     @property
@@ -217,8 +226,9 @@ class Sequential(Trainer):
         if len(expected) != len(shape) or any(e is not None and e != r for e, r in zip(expected[1:], shape[1:])):
             first = self._layers[0]
             raise ValueError(
-                f"Input to model '{self.name}' does not match its first layer '{first.name}' "
-                f"({type(first).__name__}): expected shape {expected}, received {tuple(shape)}."
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape={expected}, '
+                f"found shape={tuple(shape)}. The model's input is the input of its first layer "
+                f"'{first.name}' ({type(first).__name__})."
             )
 
     # ----------------------------------------------------------------- compute
@@ -333,7 +343,10 @@ class Sequential(Trainer):
         weights = list(weights)
         expected = sum(len(layer.weights) for layer in self._layers)
         if len(weights) != expected:
-            raise ValueError(f"Model '{self.name}' expects {expected} weight arrays, but received {len(weights)}.")
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {expected} weights."
+            )
         chunks, start = [], 0
         for layer in self._layers:
             count = len(layer.weights)
@@ -350,7 +363,10 @@ class Sequential(Trainer):
 
     def count_params(self) -> int:
         if not self.built:
-            raise ValueError(f"You tried to call count_params on model '{self.name}', but it isn't built yet.")
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "You can build it manually via: `layer.build(input_shape)`."
+            )
         return sum(layer.count_params() for layer in self._layers)
 
     # ------------------------------------------------ as a layer of another model

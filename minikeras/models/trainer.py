@@ -145,9 +145,10 @@ class Trainer:
 
     def _require_compiled(self, method: str):
         if not self.compiled:
-            raise RuntimeError(
-                f"You must call compile() before {method}(). "
-                "Example: model.compile(optimizer='sgd', loss='categorical_crossentropy')"
+            raise ValueError(
+                f"You must call `compile()` before using the model. {method}() was called on model "
+                f"'{self.name}', which is not compiled. Example: "
+                "model.compile(optimizer='sgd', loss='categorical_crossentropy')"
             )
 
     def _update_metrics(self, y_true, y_pred, sample_weight, loss_value, batch_size):

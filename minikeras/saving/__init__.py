@@ -13,6 +13,7 @@ from minikeras.saving.registry import (
     custom_object_scope,
     get_registered_name,
     get_registered_object,
+    register_keras_serializable,
     register_serializable,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "get_registered_object",
     "load_model",
     "load_weights",
+    "register_keras_serializable",
     "register_serializable",
     "save_model",
     "save_weights",

@@ -109,6 +109,10 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
     return decorate
 
 
+# Keras's name for the same decorator.
+register_keras_serializable = register_serializable
+
+
 def registered_objects() -> dict[str, Any]:
     """Return a copy of the table of registered custom objects."""
     return dict(_custom_objects)
@@ -120,6 +124,10 @@ def suggest(name: str, choices: Iterable[str]) -> str:
 
     close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
     return f' Did you mean "{close[0]}"?' if close else ""
+
+
+# How Keras names a kind of object in "Could not interpret ... identifier".
+_KERAS_KIND_NAMES = {"activation": "activation function"}
 
 
 def resolve(
@@ -170,8 +178,16 @@ def resolve(
     if entry is None:
         scoped = {key for objects in _scope_stack() for key in objects}
         known = sorted(set(table) | set(custom_objects or {}) | set(_custom_objects) | scoped)
+        # Keras's own first sentence, so code that matches on it keeps working; then what minikeras knows.
+        if isinstance(identifier, dict):
+            opening = (
+                f"Could not locate class '{name}'. Make sure custom classes are decorated with "
+                "`@keras.saving.register_keras_serializable()`."
+            )
+        else:
+            opening = f"Could not interpret {_KERAS_KIND_NAMES.get(kind, kind)} identifier: {name}."
         raise ValueError(
-            f"Unknown {kind}: '{name}'.{suggest(name, known)} Known names: {', '.join(sorted(table))}. "
+            f"{opening} Unknown {kind}: '{name}'.{suggest(name, known)} Known names: {', '.join(sorted(table))}. "
             f"A custom {kind} must be registered with "
             "minikeras.saving.register_serializable() or passed in custom_objects."
         )

@@ -246,7 +246,7 @@ def test_binary_model_with_acc_metric_uses_binary_accuracy():
 
 def test_fit_before_compile_is_refused():
     model = keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])
-    with pytest.raises(RuntimeError, match="compile"):
+    with pytest.raises(ValueError, match=r"You must call `compile\(\)` before using the model"):
         model.fit(np.zeros((2, 2)), np.zeros((2, 1)), verbose=0)
 
 
