@@ -104,7 +104,8 @@ class Linear(Activation):
 class Rectifier(Activation):
     """Keras's `relu` with its options, the one implementation behind `relu`, `relu6` and the `ReLU` layer.
 
-    `y = x` where `threshold <= x`, `y = negative_slope * (x - threshold)` below,
+    `y = x` where `x > threshold`, `y = negative_slope * (x - threshold)` at and below
+    it (so 0 at the threshold itself, as in Keras),
     and `y` is capped at `max_value` if one is given. The derivative is 1,
     `negative_slope` or 0 (at or above `max_value`) on those pieces. With the
     default options it is `max(x, 0)`, whose derivative needs only `y`
@@ -132,7 +133,7 @@ class Rectifier(Activation):
     def compute(self, x: np.ndarray) -> np.ndarray:
         if self.plain:
             return np.maximum(x, 0)
-        y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold)).astype(x.dtype, copy=False)
+        y = np.where(x > self.threshold, x, self.negative_slope * (x - self.threshold)).astype(x.dtype, copy=False)
         if self.max_value is not None:
             y = np.minimum(y, self.max_value).astype(x.dtype, copy=False)
         return y
@@ -140,7 +141,7 @@ class Rectifier(Activation):
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         if self.plain:
             return grad * (y > 0)
-        slope = np.where(x >= self.threshold, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
+        slope = np.where(x > self.threshold, 1.0, self.negative_slope).astype(grad.dtype, copy=False)
         if self.max_value is not None:
             slope = slope * (x < self.max_value)
         return grad * slope

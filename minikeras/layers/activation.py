@@ -16,7 +16,7 @@ class ReLU(Layer):
     """Rectified linear unit with Keras's options.
 
     `y = max_value` where `x >= max_value`, `y = x` where
-    `threshold <= x < max_value`, and `y = negative_slope * (x - threshold)`
+    `threshold < x < max_value`, and `y = negative_slope * (x - threshold)`
     otherwise. The derivative is 1, 0 or `negative_slope` on those pieces.
     The function is `activations.relu` with these options (`activations.Rectifier`).
 
@@ -35,13 +35,20 @@ class ReLU(Layer):
     ) -> None:
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
-            raise ValueError(f"max_value of layer '{self.name}' must be >= 0. Received: max_value={max_value}")
+            raise ValueError(
+                f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value} "
+                f"(layer '{self.name}')."
+            )
         if negative_slope is None or negative_slope < 0:
             raise ValueError(
-                f"negative_slope of layer '{self.name}' must be >= 0. Received: negative_slope={negative_slope}"
+                "negative_slope of a ReLU layer cannot be None or a negative value. "
+                f"Received: negative_slope={negative_slope} (layer '{self.name}')."
             )
-        if threshold is None:
-            raise ValueError(f"threshold of layer '{self.name}' must be a number. Received: threshold=None")
+        if threshold is None or threshold < 0:
+            raise ValueError(
+                "threshold of a ReLU layer cannot be None or a negative value. "
+                f"Received: threshold={threshold} (layer '{self.name}')."
+            )
         self.max_value = max_value
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)

@@ -70,6 +70,10 @@ def test_prelu_alpha_gradient_reaches_the_optimizer():
         (lambda: layers.PReLU(shared_axes="1", name="act"), r"shared_axes of layer 'act'"),
         (lambda: layers.PReLU(alpha_constraint="non_neg", name="act"), r"'act'.*alpha_constraint"),
         (lambda: layers.PReLU(alpha_initializer="zeroes_please", name="act"), r"initializer"),
+        # Keras's own first sentences for the ReLU layer
+        (lambda: layers.ReLU(threshold=-1.0, name="act"), r"threshold of a ReLU layer cannot be None or a negative"),
+        (lambda: layers.ReLU(negative_slope=-1.0), r"negative_slope of a ReLU layer cannot be None or a negative"),
+        (lambda: layers.ReLU(max_value=-1.0), r"max_value of a ReLU layer cannot be a negative value"),
     ],
 )
 def test_invalid_activation_arguments_are_refused_naming_the_layer(make, message):
@@ -80,3 +84,10 @@ def test_invalid_activation_arguments_are_refused_naming_the_layer(make, message
 def test_prelu_shared_axes_beyond_the_input_are_refused_at_build():
     with pytest.raises(ValueError, match=r"shared_axes of layer 'act'.*\[3\]"):
         layers.PReLU(shared_axes=[3], name="act").build_for((None, 4, 5))
+
+
+def test_relu_is_zero_at_its_threshold_as_in_keras():
+    # Keras: x where x > threshold, negative_slope * (x - threshold) elsewhere, so exactly 0 at the threshold.
+    x = np.array([[0.5, 1.0, 1.5]], dtype=np.float32)
+    np.testing.assert_array_equal(layers.ReLU(threshold=1.0)(x), [[0.0, 0.0, 1.5]])
+    np.testing.assert_array_equal(layers.ReLU(threshold=1.0, negative_slope=0.5)(x), [[-0.25, 0.0, 1.5]])
