@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -100,6 +100,11 @@ def _sparse_crossentropy(
     return values, valid
 
 
+def _sparse_crossentropy_values(y_true: ArrayLike, y_pred: ArrayLike, **kwargs: Any) -> np.ndarray:
+    """The values of `_sparse_crossentropy` alone (the metric's function; its `update_state` also uses the mask)."""
+    return _sparse_crossentropy(y_true, y_pred, **kwargs)[0]
+
+
 class SparseCategoricalCrossentropy(MeanMetricWrapper):
     """Mean sparse categorical cross-entropy over the epoch.
 
@@ -124,7 +129,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
         ignore_class: int | None = None,
         axis: int = -1,
     ) -> None:
-        super().__init__(_sparse_crossentropy, name=name, dtype=dtype, from_logits=from_logits)
+        super().__init__(_sparse_crossentropy_values, name=name, dtype=dtype, from_logits=from_logits)
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis

@@ -8,7 +8,7 @@ epoch, and `R2Score` keeps per-column sums from which it computes R^2 at the end
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -82,7 +82,7 @@ class CosineSimilarity(MeanMetricWrapper):
         self.axis = axis
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "dtype": self.dtype}
+        config: dict[str, Any] = {"name": self.name, "dtype": self.dtype}
         if self.axis != -1:
             config["axis"] = self.axis
         return config
@@ -188,7 +188,8 @@ class R2Score(Metric):
                 f"R2Score was first given {self._sums['sum'].shape[0]} output columns; this batch has {width}. "
                 f"Received: y_pred.shape={y_pred.shape}"
             )
-        weights = np.ones(()) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        given = np.ones(()) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        weights = given
         if weights.ndim == 1:  # one weight per sample: the same for each of its columns
             weights = weights[:, None]
         try:
@@ -199,7 +200,7 @@ class R2Score(Metric):
             raise ValueError(
                 "R2Score needs y_true, y_pred and sample_weight of broadcastable shapes. Received: "
                 f"y_true.shape={y_true.shape}, y_pred.shape={y_pred.shape}, "
-                f"sample_weight.shape={np.shape(sample_weight)}"
+                f"sample_weight.shape={given.shape}"
             ) from None
         batch = {
             "sum": weighted_true.sum(axis=0),
