@@ -192,6 +192,7 @@ __all__ = [
     "IoU",
     "KLDivergence",
     "LogCoshError",
+    "METRIC_FUNCTIONS",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
