@@ -6,15 +6,17 @@ short last batch wrongly).
 
 The metrics live in one module per family, all published here:
 
-* `base`: `Metric`, the weighted `Mean`, `MeanMetricWrapper` (a per-sample
-  function as a metric);
+* `base`: `Metric`, the weighted `Mean` and `Sum`, `MeanMetricWrapper` (a
+  per-sample function as a metric);
 * `accuracies`: exact, binary, categorical, sparse and top-k accuracies;
 * `confusion`: confusion counts, `Precision`, `Recall`;
 * `auc`: `AUC`;
 * `regression`: mean squared/absolute/percentage/logarithmic errors, their
-  root, cosine similarity, log-cosh;
+  root, cosine similarity, log-cosh, `R2Score`;
 * `probabilistic`: cross-entropies, KL divergence, Poisson;
-* `hinge`: the hinge losses as metrics.
+* `hinge`: the hinge losses as metrics;
+* `iou`: intersection over union (`IoU`, `MeanIoU`, `BinaryIoU`, `OneHotIoU`,
+  `OneHotMeanIoU`).
 
 `get` turns a name, a config or a function into a metric; `resolve` does the
 same once the shapes of labels and predictions are known, which "accuracy"
@@ -44,9 +46,10 @@ from minikeras.metrics.accuracies import (
     top_k_categorical_accuracy,
 )
 from minikeras.metrics.auc import AUC
-from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, registry_name
+from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, registry_name
 from minikeras.metrics.confusion import Precision, Recall, confusion_counts
 from minikeras.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from minikeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from minikeras.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -61,6 +64,7 @@ from minikeras.metrics.regression import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
     _cosine_similarity,
 )
@@ -83,6 +87,8 @@ _UP = {
     "sparse_top_k_categorical_accuracy",
     "cosine_similarity",
 }
+# Every function a `MeanMetricWrapper` config may name (`fn`), Keras's "accuracy" function included.
+METRIC_FUNCTIONS: dict[str, Callable[..., Any]] = {**_FUNCTIONS, "accuracy": accuracy}
 
 ALL_METRICS: dict[str, type] = {
     cls.__name__: cls
@@ -112,6 +118,14 @@ ALL_METRICS: dict[str, type] = {
         CategoricalCrossentropy,
         SparseCategoricalCrossentropy,
         Mean,
+        Sum,
+        MeanMetricWrapper,
+        R2Score,
+        IoU,
+        MeanIoU,
+        BinaryIoU,
+        OneHotIoU,
+        OneHotMeanIoU,
     )
 }
 # Keras's snake-case names of stateful metrics with no per-sample function ("rmse" is minikeras's shorthand).
@@ -122,6 +136,10 @@ _CLASS_NAMES: dict[str, type] = {
     "root_mean_squared_error": RootMeanSquaredError,
     "rmse": RootMeanSquaredError,
     "log_cosh_error": LogCoshError,
+    "r2_score": R2Score,
+    "sum": Sum,
+    "mean": Mean,
+    "binary_io_u": BinaryIoU,  # the only IoU metric whose arguments all have defaults
 }
 
 
@@ -165,28 +183,36 @@ __all__ = [
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
+    "BinaryIoU",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
     "Hinge",
+    "IoU",
     "KLDivergence",
     "LogCoshError",
+    "METRIC_FUNCTIONS",
     "Mean",
     "MeanAbsoluteError",
     "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "OneHotIoU",
+    "OneHotMeanIoU",
     "Poisson",
     "Precision",
+    "R2Score",
     "Recall",
     "RootMeanSquaredError",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
     "SquaredHinge",
+    "Sum",
     "TopKCategoricalAccuracy",
     "accuracy",
     "binary_accuracy",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from minikeras.metrics.base import MeanMetricWrapper, Metric, _wrapper_class
+from minikeras.metrics.base import MeanMetricWrapper, Metric, _same_rank, _wrapper_class
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -43,8 +43,16 @@ def sparse_categorical_accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndar
 
 
 def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
-    """1.0 per element where prediction and label are exactly equal (`keras.metrics.Accuracy`)."""
-    return (np.asarray(y_true) == np.asarray(y_pred)).astype(np.float64)
+    """1.0 per element where prediction and label are exactly equal (`keras.metrics.Accuracy`).
+
+    Labels take the predictions' dtype first, and a trailing axis of 1 on one of
+    them is dropped or added (`(batch, 1)` labels against `(batch,)` predictions
+    compare sample by sample, not every label with every prediction).
+    """
+    y_pred = np.asarray(y_pred)
+    y_true = np.asarray(y_true).astype(y_pred.dtype, copy=False)
+    y_true, y_pred = _same_rank(y_true, y_pred)
+    return (y_true == y_pred).astype(np.float64)
 
 
 Accuracy = _wrapper_class(
@@ -132,6 +140,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     """
 
     direction = "up"
+    _fn_in_config = False
 
     def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: DTypeLike | None = None) -> None:
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
@@ -148,6 +157,7 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """
 
     direction = "up"
+    _fn_in_config = False
 
     def __init__(
         self,

@@ -20,15 +20,31 @@ def test_mean_unweighted_and_weighted():
 
 
 @pytest.mark.parametrize("weight", [3, 0.5, np.float32(2.0)])
-def test_mean_with_one_weight_for_all_equals_that_weight_on_every_value(weight):
+def test_mean_with_one_weight_for_a_batch_weighs_the_batch_mean_once(weight):
+    """Keras's rule (golden values in test_keras_golden_more.py): one weight for a whole batch of values
+    weighs that batch's mean, as one sample, by the weight, whatever the batch's size."""
     rng = np.random.default_rng(5)
     scalar, spelled_out = metrics.Mean(), metrics.Mean()
     for size in (4, 7, 1):
         values = rng.normal(size=size)
         scalar.update_state(values, sample_weight=weight)
-        spelled_out.update_state(values, sample_weight=np.full(size, float(weight)))
+        spelled_out.update_state([values.mean()], sample_weight=[float(weight)])
     assert scalar.result() == pytest.approx(spelled_out.result(), rel=1e-12)
-    assert scalar.count == pytest.approx(spelled_out.count)
+    assert scalar.count == pytest.approx(spelled_out.count) == pytest.approx(3 * float(weight))
+
+
+def test_mean_averages_each_sample_first():
+    """A sample's values are averaged into one value before the samples are: rows of different widths
+    in different batches weigh one sample each, as in Keras."""
+    mean = metrics.Mean()
+    mean.update_state([[1.0, 2.0], [3.0, 4.0]])
+    mean.update_state([5.0, 6.0, 7.0])
+    assert mean.result() == pytest.approx((1.5 + 3.5 + 5 + 6 + 7) / 5)
+    assert mean.count == 5.0
+    weighted = metrics.Mean()
+    weighted.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[[1.0, 0.0], [2.0, 1.0]])
+    # Per-value weights: each sample adds mean(w * v) and counts mean(w).
+    assert weighted.result() == pytest.approx((0.5 + 5.0) / (0.5 + 1.5))
 
 
 def test_mean_of_plain_numbers_equals_the_mean_of_arrays():
