@@ -757,6 +757,57 @@ class Threshold(Activation):
         return {"threshold": self.threshold, "default_value": self.default_value}
 
 
+class SparseSigmoid(Activation):
+    """`y = 0` below -1, `1` above 1, `(x + 1) / 2` between; derivative 1/2 where `-1 < x < 1`, else 0."""
+
+    name = "sparse_sigmoid"
+    uses_input = True
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        return np.clip(0.5 * (x + 1.0), 0.0, 1.0).astype(x.dtype, copy=False)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        return grad * (0.5 * ((x > -1.0) & (x < 1.0))).astype(grad.dtype, copy=False)
+
+
+class Sparsemax(Activation):
+    """Sparsemax: the Euclidean projection of `x` onto the probability simplex along `axis`.
+
+    `y = max(x - tau, 0)`, with `tau` chosen per row so the row sums to 1; unlike
+    softmax, small entries become exactly 0. On the support `S = {y > 0}` the
+    Jacobian is `I - 1 1^T / |S|`, so the vector-Jacobian product is
+    `g - mean(g over S)` on `S` and 0 elsewhere.
+
+    Args:
+        axis: the axis the projection runs along (default -1).
+    """
+
+    name = "sparsemax"
+
+    def __init__(self, axis: int = -1) -> None:
+        self.axis = axis
+
+    def compute(self, x: np.ndarray) -> np.ndarray:
+        z = np.moveaxis(x, self.axis, -1)
+        sorted_z = -np.sort(-z, axis=-1)  # descending
+        k = np.arange(1, z.shape[-1] + 1, dtype=x.dtype)
+        cumulative = np.cumsum(sorted_z, axis=-1)
+        # The support size: the largest k with 1 + k * z_(k) > sum of the k largest.
+        in_support = 1.0 + k * sorted_z > cumulative
+        support = np.sum(in_support, axis=-1, keepdims=True)
+        tau = (np.take_along_axis(cumulative, support - 1, axis=-1) - 1.0) / support.astype(x.dtype)
+        return np.moveaxis(np.maximum(z - tau, 0.0), -1, self.axis).astype(x.dtype, copy=False)
+
+    def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
+        support = y > 0
+        count = np.sum(support, axis=self.axis, keepdims=True)
+        mean = np.sum(grad * support, axis=self.axis, keepdims=True) / count
+        return (grad - mean) * support
+
+    def get_config(self) -> dict:
+        return {"axis": self.axis}
+
+
 linear = Linear()
 relu = ReLU()
 sigmoid = Sigmoid()
@@ -787,6 +838,8 @@ soft_shrink = SoftShrink()
 hard_shrink = HardShrink()
 hard_tanh = HardTanh()
 threshold = Threshold()
+sparse_sigmoid = SparseSigmoid()
+sparsemax = Sparsemax()
 
 ALL_ACTIVATIONS: dict[str, Activation] = {
     "linear": linear,
@@ -819,6 +872,8 @@ ALL_ACTIVATIONS: dict[str, Activation] = {
     "hard_shrink": hard_shrink,
     "hard_tanh": hard_tanh,
     "threshold": threshold,
+    "sparse_sigmoid": sparse_sigmoid,
+    "sparsemax": sparsemax,
 }
 
 # Class names, for configured activations saved as `{"class_name": "GELU", "config": {...}}`.
@@ -826,7 +881,7 @@ ACTIVATION_CLASSES: dict[str, type[Activation]] = {
     cls.__name__: cls
     for cls in (Linear, ReLU, Sigmoid, Tanh, Softmax, ELU, SELU, GELU, Softplus, Softsign, SiLU)
     + (HardSigmoid, Exponential, LeakyReLU, LogSoftmax, Rectifier, ReLU6, HardSiLU, Mish, CELU, GLU, LogSigmoid)
-    + (SparsePlus, Squareplus, TanhShrink, SoftShrink, HardShrink, HardTanh, Threshold)
+    + (SparsePlus, Squareplus, TanhShrink, SoftShrink, HardShrink, HardTanh, Threshold, SparseSigmoid, Sparsemax)
 }
 
 
@@ -847,6 +902,19 @@ def get(identifier: ActivationLike) -> Activation:
     if isinstance(identifier, dict) and identifier.get("class_name") in ACTIVATION_CLASSES:
         return ACTIVATION_CLASSES[identifier["class_name"]].from_config(dict(identifier.get("config") or {}))
     return registry.resolve(identifier, ALL_ACTIVATIONS, "activation", Activation)
+
+
+def deserialize(config: str | dict, custom_objects: dict | None = None) -> Activation:
+    """Return the activation a name or config (as `serialize` or Keras writes it) stands for.
+
+    Keras 3 writes a built-in activation inside `serialize_keras_object` as
+    `{"class_name": "function", "config": "relu", ...}`; that form is read too.
+    """
+    if isinstance(config, dict) and config.get("class_name") == "function" and isinstance(config.get("config"), str):
+        config = config["config"]
+    if isinstance(config, dict) and config.get("class_name") in ACTIVATION_CLASSES:
+        return get(config)
+    return registry.resolve(config, ALL_ACTIVATIONS, "activation", Activation, custom_objects)
 
 
 def serialize(activation: Activation) -> str | dict:

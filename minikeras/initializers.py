@@ -341,3 +341,16 @@ def get(identifier: InitializerLike | None) -> Initializer | None:
 def serialize(initializer: Initializer) -> dict:
     """Return Keras's config form of `initializer`."""
     return registry.serialize(initializer, "keras.initializers")
+
+
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Initializer:
+    """Return the initializer a config dict (as `serialize` or Keras writes it) or a name stands for."""
+    return registry.resolve(config, ALL_INITIALIZERS, "initializer", Initializer, custom_objects)
+
+
+# Keras's other spellings of the same classes: snake-case names and the long class names.
+zeros, ones, constant, identity, orthogonal = Zeros, Ones, Constant, Identity, Orthogonal
+random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal

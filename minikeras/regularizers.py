@@ -110,3 +110,12 @@ def get(identifier: RegularizerLike) -> Regularizer | None:
 def serialize(regularizer: Regularizer | None) -> dict | None:
     """Return Keras's config form of `regularizer` (None stays None)."""
     return None if regularizer is None else registry.serialize(regularizer, "keras.regularizers")
+
+
+def deserialize(config: dict | str, custom_objects: dict | None = None) -> Regularizer:
+    """Return the regularizer a config dict (as `serialize` or Keras writes it) or a name stands for."""
+    return registry.resolve(config, ALL_REGULARIZERS, "regularizer", Regularizer, custom_objects)
+
+
+# Keras's snake-case spellings of the classes.
+l1, l2, l1_l2 = L1, L2, L1L2
