@@ -109,6 +109,8 @@ class Reshape(Layer):
 
     splittable_inference = True
 
+    min_ndim = 1  # any input whose samples hold the right number of values
+
     def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
