@@ -283,7 +283,8 @@ class PReLU(Layer):
         # alpha fixes the rank and every axis it does not share; a shared axis may change size.
         shared = set(self.shared_axes or [])
         self.input_spec = InputSpec(
-            ndim=len(input_shape), axes={axis: input_shape[axis] for axis in range(1, len(input_shape)) if axis not in shared}
+            ndim=len(input_shape),
+            axes={axis: input_shape[axis] for axis in range(1, len(input_shape)) if axis not in shared},
         )
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

@@ -139,8 +139,7 @@ class Conv2D(Layer):
         self.filters = int(filters)
         if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
             raise ValueError(
-                f"The number of groups must be a positive integer. Received: groups={groups!r} "
-                f"(layer '{self.name}')."
+                f"The number of groups must be a positive integer. Received: groups={groups!r} (layer '{self.name}')."
             )
         self.groups = int(groups)
         if self.filters % self.groups:
@@ -264,13 +263,14 @@ class Conv2D(Layer):
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
+        # (rows, filters) -> (groups, rows, filters / groups), matching the grouped columns and kernel
+        grouped_grad_z = grad_z.reshape(len(grad_z), self.groups, -1).transpose(1, 0, 2)
+        # (groups, taps * in / groups, filters / groups), back to Keras's kernel layout
+        grad_kernel = np.matmul(cache["cols"].transpose(0, 2, 1), grouped_grad_z)
+        self.grads["kernel"] = grad_kernel.transpose(1, 0, 2).reshape(self.kernel.shape)
         if self.use_bias:
             self.grads["bias"] = grad_z.sum(axis=0)
-        # (rows, filters) -> (groups, rows, filters / groups), matching the grouped columns and kernel
-        grad_z = grad_z.reshape(len(grad_z), self.groups, -1).transpose(1, 0, 2)
-        grad_kernel = np.matmul(cache["cols"].transpose(0, 2, 1), grad_z)  # (groups, taps * in / groups, filters / groups)
-        self.grads["kernel"] = grad_kernel.transpose(1, 0, 2).reshape(self.kernel.shape)
-        grad_cols = self._merge_columns(np.matmul(grad_z, self._grouped_kernel().transpose(0, 2, 1)))
+        grad_cols = self._merge_columns(np.matmul(grouped_grad_z, self._grouped_kernel().transpose(0, 2, 1)))
         grad_padded = ops.col2im(
             grad_cols, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
         )

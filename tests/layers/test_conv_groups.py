@@ -11,17 +11,28 @@ import pathlib
 
 import numpy as np
 import pytest
-
 from gradcheck import assert_gradients_close, numerical_gradient
+
 from minikeras import layers
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures"
-spec = importlib.util.spec_from_file_location("make_keras_golden_conv_groups", FIXTURES / "make_keras_golden_conv_groups.py")
+spec = importlib.util.spec_from_file_location(
+    "make_keras_golden_conv_groups", FIXTURES / "make_keras_golden_conv_groups.py"
+)
 golden_script = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(golden_script)
 GOLDEN = np.load(FIXTURES / "golden" / "conv_groups.npz")
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-5}
-KERAS_ARGUMENTS = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation")
+KERAS_ARGUMENTS = (
+    "filters",
+    "kernel_size",
+    "strides",
+    "padding",
+    "data_format",
+    "dilation_rate",
+    "groups",
+    "activation",
+)
 
 
 def keras_case(name):
@@ -67,7 +78,9 @@ def test_kernel_shape_divides_the_input_channels():
 
 @pytest.mark.parametrize("groups", [0, -2, 1.5, True, "2", None])
 def test_groups_must_be_a_positive_integer(groups):
-    with pytest.raises(ValueError, match=rf"^The number of groups must be a positive integer. Received: groups={groups!r}"):
+    with pytest.raises(
+        ValueError, match=rf"^The number of groups must be a positive integer. Received: groups={groups!r}"
+    ):
         layers.Conv2D(4, 3, groups=groups, name="grouped")
 
 
@@ -100,7 +113,9 @@ def ungrouped_equivalent(layer, x):
     biases = np.split(layer.bias, layer.groups) if layer.use_bias else [None] * layer.groups
     outputs = []
     for x_block, kernel, bias in zip(x_blocks, kernels, biases):
-        single = layers.Conv2D.from_config({**layer.get_config(), "name": None, "groups": 1, "filters": kernel.shape[-1]})
+        single = layers.Conv2D.from_config(
+            {**layer.get_config(), "name": None, "groups": 1, "filters": kernel.shape[-1]}
+        )
         single.build_for(x_block.shape)
         single.set_weights([kernel] + ([bias] if bias is not None else []))
         outputs.append(single(x_block))
@@ -110,11 +125,21 @@ def ungrouped_equivalent(layer, x):
 GRADIENT_CASES = {
     "two_groups": ({"filters": 4, "kernel_size": 3, "groups": 2}, (2, 5, 6, 4)),
     "same_stride2": ({"filters": 6, "kernel_size": (2, 3), "strides": 2, "padding": "same", "groups": 3}, (2, 5, 6, 3)),
-    "dilated": ({"filters": 4, "kernel_size": 2, "dilation_rate": (2, 1), "padding": "same", "groups": 2}, (1, 5, 5, 2)),
+    "dilated": (
+        {"filters": 4, "kernel_size": 2, "dilation_rate": (2, 1), "padding": "same", "groups": 2},
+        (1, 5, 5, 2),
+    ),
     "depthwise_tanh": ({"filters": 3, "kernel_size": 3, "groups": 3, "activation": "tanh"}, (2, 4, 4, 3)),
     "channels_first": ({"filters": 4, "kernel_size": 2, "groups": 2, "data_format": "channels_first"}, (2, 4, 4, 3)),
     "channels_first_same": (
-        {"filters": 2, "kernel_size": 3, "strides": (1, 2), "padding": "same", "groups": 2, "data_format": "channels_first"},
+        {
+            "filters": 2,
+            "kernel_size": 3,
+            "strides": (1, 2),
+            "padding": "same",
+            "groups": 2,
+            "data_format": "channels_first",
+        },
         (1, 4, 4, 5),
     ),
 }
