@@ -38,10 +38,20 @@ class Conv2DStep:
     """
 
     def __init__(self, conv: Conv2D, chunk_values: int = chunks.CHUNK_VALUES, by_rows: bool | None = None):
+        if not self.fits(conv):
+            raise ValueError(
+                f"Conv2DStep runs convolutions with groups=1 only; layer '{conv.name}' has groups={conv.groups} "
+                "(fast.plan runs it through its own forward and backward)."
+            )
         self.layer = conv
         self.chunk_values = chunk_values
         self.by_rows = by_rows
         self._cache: dict | None = None
+
+    @staticmethod
+    def fits(conv: Conv2D) -> bool:
+        """Whether this step computes `conv`: not a grouped convolution (one kernel matrix for all channels)."""
+        return conv.groups == 1
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         """`conv.forward(x, training)`: `(batch, height, width, in)` -> `(batch, out_h, out_w, filters)`."""

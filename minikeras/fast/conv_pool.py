@@ -76,13 +76,14 @@ class ConvMaxPool:
         """Whether the pair can run as one step with the same results.
 
         The classes must be exactly Conv2D and MaxPooling2D (a subclass may change
-        `forward`), the convolution dense (strides and dilation 1) with a ReLU or no
+        `forward`), the convolution dense (strides and dilation 1, one group) with a ReLU or no
         activation, the pooling 2x2 with strides 2 and "valid" padding, both channels_last,
         and no activity regularizer on either (its penalty needs the unpooled output).
         """
         return (
             type(conv) is Conv2D
             and type(pool) is MaxPooling2D
+            and conv.groups == 1
             and (_is_plain_relu(conv.activation) or type(conv.activation) is activations.Linear)
             and conv.data_format == "channels_last"
             and pool.data_format == "channels_last"

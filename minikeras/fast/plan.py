@@ -4,7 +4,9 @@
 `forward(x, training)` and `backward(grad, input_gradient)`; it is the fast step of a layer
 where one exists (exact classes only: a subclass may change `forward`), a Conv2D and the 2x2
 max pooling after it as one step where `ConvMaxPool.fits` says so, and otherwise the layer's
-own `forward` and `backward` (`LayerStep`). The steps are made anew for every pass, so
+own `forward` and `backward` (`LayerStep`). A grouped convolution (`groups > 1`) is one of
+those: the fast steps multiply one kernel matrix, and its reference is already one batched
+product over the groups. The steps are made anew for every pass, so
 inference from many threads shares nothing but the weights.
 """
 
@@ -43,7 +45,7 @@ def step_for(layer: Layer, training: bool = True):
     common `backward`), in inference as the layer, whose `forward(x, training)` is all a pass needs.
     """
     # `type(layer) is X` (exact classes) each time: mypy narrows on it, a saved `type(layer)` it does not.
-    if type(layer) is Conv2D:
+    if type(layer) is Conv2D and Conv2DStep.fits(layer):
         return Conv2DStep(layer)
     if type(layer) is Dense:
         return DenseStep(layer)

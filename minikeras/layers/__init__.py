@@ -4,6 +4,7 @@ from minikeras.layers.activation import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from minikeras.layers.base import Layer
 from minikeras.layers.convolutional import Conv2D
 from minikeras.layers.core import Activation, Dense, Flatten, Input, InputLayer
+from minikeras.layers.input_spec import InputSpec
 from minikeras.layers.normalization import BatchNormalization
 from minikeras.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from minikeras.layers.regularization import Dropout
@@ -58,6 +59,7 @@ __all__ = [
     "GlobalMaxPooling2D",
     "Input",
     "InputLayer",
+    "InputSpec",
     "Layer",
     "LeakyReLU",
     "MaxPool2D",

@@ -10,6 +10,7 @@ import numpy as np
 
 from minikeras import activations, initializers, regularizers
 from minikeras.layers.base import Layer
+from minikeras.layers.input_spec import InputSpec
 
 
 class ReLU(Layer):
@@ -89,6 +90,9 @@ class Softmax(Layer):
         super().__init__(**kwargs)
         self.axis = axis
         self._function = activations.Softmax(axis=axis)
+        if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            # The input needs the axis the softmax runs along: rank > axis (or >= -axis).
+            self.input_spec = InputSpec(min_ndim=max(1, axis + 1 if axis >= 0 else -axis))
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         y = self._function(x)
@@ -283,6 +287,12 @@ class PReLU(Layer):
                 f"Received: input_shape={input_shape}, shared_axes={self.shared_axes}"
             )
         self.alpha = self.add_weight("alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer)
+        # alpha fixes the rank and every axis it does not share; a shared axis may change size.
+        shared = set(self.shared_axes or [])
+        self.input_spec = InputSpec(
+            ndim=len(input_shape),
+            axes={axis: input_shape[axis] for axis in range(1, len(input_shape)) if axis not in shared},
+        )
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         # relu(x) - alpha * relu(-x), Keras's formula, as min/max: faster than np.where.

@@ -17,6 +17,9 @@ A layer is a function with weights, run in two directions:
 * `compute_output_shape(input_shape)` says what `forward` will return without
   running it; `get_config()` returns every constructor argument by its Keras
   name, so `type(layer).from_config(layer.get_config())` makes a twin.
+* `input_spec` (an `InputSpec`) says which inputs the layer accepts: its rank
+  rules from the start, and, set by `build`, the axes its weights fix. Every
+  other axis may change from call to call, as in Keras.
 
 Shapes always include the batch axis, written `None` when unknown:
 `(None, 28, 28, 1)`.
@@ -35,6 +38,7 @@ import numpy as np
 
 from minikeras import config as _config
 from minikeras import initializers, regularizers
+from minikeras.layers.input_spec import InputSpec
 from minikeras.utils.naming import to_snake_case, unique_name
 
 if TYPE_CHECKING:
@@ -70,7 +74,10 @@ class Layer:
 
     Subclasses set `input_ndim` (the rank they accept, batch axis included, or
     None for any rank >= `min_ndim`) and override `build`, `forward`,
-    `backward`, `compute_output_shape` and `get_config`.
+    `backward`, `compute_output_shape` and `get_config`. The rank rules become
+    the layer's `input_spec`; a `build` whose weights fix some axes replaces it
+    with one that also lists those axes (Dense: `InputSpec(min_ndim=2,
+    axes={-1: in_features})`), so later calls accept any other size elsewhere.
 
     A subclass whose `forward(x, training=False)` keeps nothing on `self` and
     treats each sample on its own may set `splittable_inference = True`: then
@@ -108,6 +115,10 @@ class Layer:
         self._cache: dict | None = None
         self._lent_gradients: dict[str, np.ndarray] = {}
         self._build_input_shape: tuple | None = None
+        # Before build: the class's rank rules only. `build` adds the axes the weights fix.
+        self.input_spec: InputSpec | None = (
+            InputSpec(ndim=self.input_ndim) if self.input_ndim is not None else InputSpec(min_ndim=self.min_ndim)
+        )
         self._build_lock = threading.Lock()
         if batch_input_shape is not None:
             input_shape = tuple(batch_input_shape)[1:]
@@ -243,42 +254,35 @@ class Layer:
     def build_for(self, input_shape: Sequence[int | None]) -> None:
         """Build the layer for `input_shape` once; later calls only check the shape.
 
-        Safe to call from several threads: the weights are made exactly once.
+        Safe to call from several threads: the weights are made exactly once. Raises
+        before anything changes when the input does not fit (`check_input_shape`).
         """
         input_shape = tuple(None if d is None else int(d) for d in input_shape)
+        if not self.built:
+            self._assert_input_spec(input_shape)  # rank rules, before any weight exists
+            with self._build_lock:
+                if not self.built:
+                    self.build(input_shape)
+                    self._build_input_shape = input_shape
+                    self.built = True
         self.check_input_shape(input_shape)
-        if self.built:
-            return
-        with self._build_lock:
-            if not self.built:
-                self.build(input_shape)
-                self._build_input_shape = input_shape
-                self.built = True
 
-    def check_input_shape(self, input_shape: tuple) -> None:
-        """Raise a ValueError naming the layer when `input_shape` does not fit it."""
-        ndim = len(input_shape)
-        if self.input_ndim is not None and ndim != self.input_ndim:
-            raise ValueError(
-                f"Input of layer '{self.name}' ({type(self).__name__}) must have rank {self.input_ndim} "
-                f"(batch axis included), but received shape {input_shape} of rank {ndim}."
-            )
-        if ndim < self.min_ndim:
-            raise ValueError(
-                f"Input of layer '{self.name}' ({type(self).__name__}) must have rank >= {self.min_ndim}, "
-                f"but received shape {input_shape}."
-            )
-        expected = self._build_input_shape
-        if expected is None:
-            return
-        compatible = len(expected) == ndim and all(
-            e is None or r is None or e == r for e, r in zip(expected[1:], input_shape[1:])
-        )
-        if not compatible:
-            raise ValueError(
-                f"Input of layer '{self.name}' ({type(self).__name__}) is incompatible with the shape it was "
-                f"built for: expected {expected}, received {input_shape}."
-            )
+    def check_input_shape(self, input_shape: Sequence[int | None]) -> None:
+        """Raise a ValueError naming the layer when an input of `input_shape` does not fit it.
+
+        Checks `input_spec` (rank rules and the axes the weights fix; the message starts as
+        Keras's: `Input 0 of layer 'dense' is incompatible with the layer: ...`), then, once
+        the layer is built, whether `compute_output_shape` accepts the shape (a window larger
+        than the padded input, a reshape to a different size). Changes nothing.
+        """
+        input_shape = tuple(input_shape)
+        self._assert_input_spec(input_shape)
+        if self.built:
+            self.compute_output_shape(input_shape)
+
+    def _assert_input_spec(self, input_shape: tuple) -> None:
+        if self.input_spec is not None:
+            self.input_spec.assert_compatible(input_shape, self.name)
 
     # ----------------------------------------------------------------- compute
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:

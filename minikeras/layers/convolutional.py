@@ -1,4 +1,4 @@
-"""2D convolution, vectorized as one matrix product per batch (im2col)."""
+"""2D convolution, vectorized as one matrix product per batch (im2col), one per group of channels."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from minikeras.layers.base import (
     normalize_padding,
     normalize_tuple,
 )
+from minikeras.layers.input_spec import InputSpec
 
 
 def spatial_output_shape(
@@ -37,9 +38,9 @@ def spatial_output_shape(
         n = ops.output_length(length, size, stride, padding, rate)
         if n <= 0:
             raise ValueError(
-                f"Layer '{layer.name}' ({type(layer).__name__}): window {tuple(window)} with padding='{padding}' "
-                f"does not fit the input of shape {tuple(input_shape)}; the output would be empty. "
-                "Use padding='same' or a smaller window."
+                f"Computed output size would be zero or negative in layer '{layer.name}' ({type(layer).__name__}): "
+                f"window {tuple(window)} with padding='{padding}' does not fit the input of shape "
+                f"{tuple(input_shape)}. Use padding='same' or a smaller window."
             )
         out.append(n)
     return tuple(out)
@@ -63,7 +64,7 @@ class Conv2D(Layer):
     """2D convolution: `y = activation(conv(x, kernel) + bias)`.
 
     Shapes (channels_last): x `(batch, height, width, in)`, kernel
-    `(kh, kw, in, filters)` as Keras stores it, bias `(filters,)`, y
+    `(kh, kw, in // groups, filters)` as Keras stores it, bias `(filters,)`, y
     `(batch, out_h, out_w, filters)`.
 
     Forward: every window of the padded input becomes one row of a matrix
@@ -71,21 +72,31 @@ class Conv2D(Layer):
     convolution is one matrix product `z = cols @ kernel.reshape(kh * kw * in, filters)`,
     plus the bias, then the activation.
 
-    Backward, with g = dL/dz of shape `(batch * out_h * out_w, filters)`:
+    Groups: with `groups = G`, the input channels and the filters are cut into G
+    consecutive blocks, and filter block g sees only channel block g. The columns of
+    `cols` are cut the same way, giving G matrices `(rows, kh * kw * in / G)`, and the
+    kernel gives G matrices `(kh * kw * in / G, filters / G)`: the convolution is one
+    batched product of the G pairs (`np.matmul` over a leading group axis), whose G
+    results, side by side, are the filters in order. With G = 1 it is the product above.
+
+    Backward, with g = dL/dz of shape `(batch * out_h * out_w, filters)`, per group:
     `dL/dkernel = cols^T g`, `dL/dbias = sum of g over rows`, and
     `dL/dcols = g kernel^T`, whose rows are added back to the pixels each window
     came from (`ops.col2im`): the loops over samples, positions and taps of a
     window-by-window convolution, as three matrix products and a loop over the taps.
-    (`minikeras.fast.conv2d` computes the same with less memory traffic.)
+    (`minikeras.fast.conv2d` computes the same with less memory traffic, for `groups=1`.)
 
     Args:
-        filters: number of output channels.
+        filters: number of output channels, divisible by `groups`.
         kernel_size: int or (rows, cols).
         strides: int or (rows, cols), default 1.
         padding: "valid" (no padding) or "same" (output size ceil(input / stride),
             padding split as Keras does, the extra row/column at the bottom/right).
         data_format: "channels_last" (default) or "channels_first".
         dilation_rate: int or (rows, cols), spacing of kernel taps (default 1).
+        groups: positive integer dividing both `filters` and the input channels
+            (default 1: every filter sees every channel; `groups = in` with
+            `filters = in`: a depthwise convolution).
         activation: name or activation object (default None: linear).
         use_bias: default True.
         kernel_initializer: default "glorot_uniform".
@@ -94,6 +105,9 @@ class Conv2D(Layer):
     Example:
         >>> Conv2D(8, 3, padding="same")(np.zeros((2, 28, 28, 1))).shape
         (2, 28, 28, 8)
+        >>> layer = Conv2D(6, 3, groups=2)
+        >>> layer(np.zeros((1, 5, 5, 4))).shape, layer.kernel.shape
+        ((1, 3, 3, 6), (3, 3, 2, 6))
     """
 
     splittable_inference = True
@@ -108,6 +122,7 @@ class Conv2D(Layer):
         padding: str = "valid",
         data_format: str | None = None,
         dilation_rate: int | tuple[int, int] = (1, 1),
+        groups: int = 1,
         activation: activations.ActivationLike = None,
         use_bias: bool = True,
         kernel_initializer: initializers.InitializerLike = "glorot_uniform",
@@ -122,6 +137,16 @@ class Conv2D(Layer):
                 f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}"
             )
         self.filters = int(filters)
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:
+            raise ValueError(
+                f"The number of groups must be a positive integer. Received: groups={groups!r} (layer '{self.name}')."
+            )
+        self.groups = int(groups)
+        if self.filters % self.groups:
+            raise ValueError(
+                "The number of filters must be evenly divisible by the number of groups. "
+                f"Received: groups={self.groups}, filters={self.filters} (layer '{self.name}')."
+            )
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", self.name)
         self.strides = normalize_tuple(strides, 2, "strides", self.name)
         self.padding = normalize_padding(padding, self.name)
@@ -139,15 +164,25 @@ class Conv2D(Layer):
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
 
+    @property
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
     def build(self, input_shape: tuple) -> None:
-        channels = to_channels_last(input_shape, self.data_format)[-1]
+        channels = input_shape[self._channel_axis]
         if channels is None:
             raise ValueError(
                 f"The channel axis of the input to Conv2D layer '{self.name}' must be known. Received: {input_shape}"
             )
+        if channels % self.groups:
+            raise ValueError(
+                "The number of input channels must be evenly divisible by the number of groups. "
+                f"Received groups={self.groups}, but the input has {channels} channels "
+                f"(full input shape is {input_shape}; layer '{self.name}')."
+            )
         self.kernel = self.add_weight(
             "kernel",
-            (*self.kernel_size, channels, self.filters),
+            (*self.kernel_size, channels // self.groups, self.filters),
             self.kernel_initializer,
             regularizer=self.kernel_regularizer,
         )
@@ -156,6 +191,8 @@ class Conv2D(Layer):
             if self.use_bias
             else None
         )
+        # The kernel fixes the channel axis only: any height and width the window fits in will do.
+        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis: channels})
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = to_channels_last(input_shape, self.data_format)
@@ -176,14 +213,35 @@ class Conv2D(Layer):
         )
         return pads, out_hw
 
+    # The group axis goes first, so that one batched `np.matmul` multiplies every group's pair.
+    # With one group each of these is a reshape without a copy.
+    def _split_columns(self, cols: np.ndarray) -> np.ndarray:
+        """`(rows, taps * in)` -> `(groups, rows, taps * in / groups)`: each group's channels of each tap."""
+        rows, width = cols.shape
+        taps = self.kernel_size[0] * self.kernel_size[1]
+        per_tap = cols.reshape(rows, taps, self.groups, width // (taps * self.groups))
+        return per_tap.transpose(2, 0, 1, 3).reshape(self.groups, rows, -1)
+
+    def _merge_columns(self, grouped: np.ndarray) -> np.ndarray:
+        """The inverse of `_split_columns`: `(groups, rows, taps * in / groups)` -> `(rows, taps * in)`."""
+        groups, rows, _ = grouped.shape
+        taps = self.kernel_size[0] * self.kernel_size[1]
+        return grouped.reshape(groups, rows, taps, -1).transpose(1, 2, 0, 3).reshape(rows, -1)
+
+    def _grouped_kernel(self) -> np.ndarray:
+        """The kernel `(kh, kw, in / groups, filters)` as `(groups, kh * kw * in / groups, filters / groups)`."""
+        per_group = self.kernel.reshape(-1, self.groups, self.filters // self.groups)
+        return per_group.transpose(1, 0, 2)
+
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.data_format == "channels_first":
             x = np.moveaxis(x, 1, -1)
         n, height, width, _ = x.shape
         pads, out_hw = self._geometry(height, width)
         x_padded = ops.pad_spatial(x, pads)
-        cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw)
-        z = cols @ self.kernel.reshape(-1, self.filters)
+        cols = self._split_columns(ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw))
+        # (groups, rows, filters / groups) -> (rows, filters): the groups' filters side by side, in order
+        z = np.matmul(cols, self._grouped_kernel()).transpose(1, 0, 2).reshape(-1, self.filters)
         if self.use_bias:
             z = z + self.bias
         y = self.activation(z)
@@ -205,10 +263,14 @@ class Conv2D(Layer):
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
-        self.grads["kernel"] = (cache["cols"].T @ grad_z).reshape(self.kernel.shape)
+        # (rows, filters) -> (groups, rows, filters / groups), matching the grouped columns and kernel
+        grouped_grad_z = grad_z.reshape(len(grad_z), self.groups, -1).transpose(1, 0, 2)
+        # (groups, taps * in / groups, filters / groups), back to Keras's kernel layout
+        grad_kernel = np.matmul(cache["cols"].transpose(0, 2, 1), grouped_grad_z)
+        self.grads["kernel"] = grad_kernel.transpose(1, 0, 2).reshape(self.kernel.shape)
         if self.use_bias:
             self.grads["bias"] = grad_z.sum(axis=0)
-        grad_cols = grad_z @ self.kernel.reshape(-1, self.filters).T
+        grad_cols = self._merge_columns(np.matmul(grouped_grad_z, self._grouped_kernel().transpose(0, 2, 1)))
         grad_padded = ops.col2im(
             grad_cols, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
         )
@@ -224,6 +286,7 @@ class Conv2D(Layer):
             "padding": self.padding,
             "data_format": self.data_format,
             "dilation_rate": self.dilation_rate,
+            "groups": self.groups,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),

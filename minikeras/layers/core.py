@@ -9,6 +9,7 @@ import numpy as np
 
 from minikeras import activations, initializers, regularizers
 from minikeras.layers.base import Layer, _as_shape, normalize_data_format
+from minikeras.layers.input_spec import InputSpec
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -144,6 +145,8 @@ class Dense(Layer):
             if self.use_bias
             else None
         )
+        # The kernel fixes the last axis only: (batch, in) and (batch, steps, in) both fit.
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: in_features})
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape[:-1], self.units)
@@ -200,6 +203,8 @@ class Flatten(Layer):
     """
 
     splittable_inference = True
+
+    min_ndim = 1  # as Keras: `(batch,)` flattens to `(batch, 1)`
 
     def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -9,6 +9,7 @@ import numpy as np
 
 from minikeras import initializers, regularizers
 from minikeras.layers.base import Layer
+from minikeras.layers.input_spec import InputSpec
 
 
 class BatchNormalization(Layer):
@@ -153,6 +154,8 @@ class BatchNormalization(Layer):
         self.moving_variance = self.add_weight(
             "moving_variance", shape, self.moving_variance_initializer, trainable=False
         )
+        # As Keras: the rank and the feature axis are fixed, every other axis may change size.
+        self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: features})
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         self._feature_axis(len(input_shape))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from minikeras.layers.base import Layer
+from minikeras.layers.input_spec import InputSpec
 from minikeras.utils.random import global_rng
 
 
@@ -89,6 +90,11 @@ class Dropout(Layer):
                 f"noise_shape of layer '{self.name}' must broadcast to its input, with 1 or the input's size "
                 f"on each axis. Received: noise_shape={self.noise_shape} for an input of shape {input_shape}"
             )
+        # The mask broadcasts over the input: its rank, and its axes of a size other than 1, are fixed.
+        self.input_spec = InputSpec(
+            ndim=len(self.noise_shape),
+            axes={axis: size for axis, size in enumerate(self.noise_shape) if size is not None and size != 1},
+        )
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if not training:

@@ -109,6 +109,8 @@ class Reshape(Layer):
 
     splittable_inference = True
 
+    min_ndim = 1  # any input whose samples hold the right number of values
+
     def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
@@ -139,8 +141,8 @@ class Reshape(Layer):
             resolved = self.target_shape
         if not fits:
             raise ValueError(
-                f"Layer '{self.name}' (Reshape) cannot reshape samples of shape {tuple(sample_shape)} ({size} values) "
-                f"to target_shape={self.target_shape}."
+                f"The total size of the tensor must be unchanged: layer '{self.name}' (Reshape) cannot reshape "
+                f"samples of shape {tuple(sample_shape)} ({size} values) to target_shape={self.target_shape}."
             )
         return resolved
 

@@ -21,7 +21,6 @@ NEUTRAL_LAYER_OPTIONS = {
     "activity_regularizer": None,
     "kernel_constraint": None,
     "bias_constraint": None,
-    "groups": 1,
     "quantization_config": None,
     "lora_rank": None,
     "lora_alpha": None,

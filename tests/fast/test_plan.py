@@ -39,6 +39,7 @@ CASES = {
         (2, 2, 5, 5),
         Conv2DStep,
     ),
+    "conv_grouped_reference": (lambda: layers.Conv2D(4, 3, groups=2, **F64), (2, 5, 5, 4), LayerStep),
     "conv_max_pool": (
         lambda: (layers.Conv2D(3, 3, padding="same", activation="relu", **F64), layers.MaxPooling2D(2, **F64)),
         (2, 6, 7, 2),

@@ -104,6 +104,58 @@ def test_a_keras_model_saved_now_loads_in_minikeras(tmp_path):
     assert isinstance(mine.optimizer, minikeras.optimizers.RMSprop)
 
 
+def grouped_model(library, data_format="channels_last"):
+    """The same grouped CNN in minikeras or Keras (`library`): Conv2D with groups in both data formats."""
+    layers_of = library.layers
+    input_shape = (8, 8, 4) if data_format == "channels_last" else (4, 8, 8)
+    return library.Sequential(
+        [
+            library.Input(shape=input_shape),
+            layers_of.Conv2D(6, 3, padding="same", groups=2, activation="relu", data_format=data_format),
+            layers_of.Conv2D(6, 2, strides=2, groups=6, use_bias=False, data_format=data_format),
+            layers_of.Conv2D(4, 3, dilation_rate=2, padding="same", groups=2, data_format=data_format),
+            layers_of.GlobalAveragePooling2D(data_format=data_format),
+            layers_of.Dense(3, activation="softmax"),
+        ]
+    )
+
+
+def grouped_data(data_format, n=16):
+    rng = np.random.default_rng(4)
+    shape = (n, 8, 8, 4) if data_format == "channels_last" else (n, 4, 8, 8)
+    return rng.normal(size=shape).astype(np.float32), np.eye(3, dtype=np.float32)[np.arange(n) % 3]
+
+
+@pytest.mark.parametrize("suffix, data_format", [(".keras", "channels_last"), (".h5", "channels_first")])
+def test_grouped_convolutions_cross_to_keras_and_back(tmp_path, suffix, data_format):
+    minikeras.utils.set_random_seed(1)
+    mine = grouped_model(minikeras, data_format)
+    mine.compile(optimizer="adam", loss="categorical_crossentropy")
+    x, y = grouped_data(data_format)
+    mine.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    mine.save(tmp_path / f"m{suffix}")
+    theirs = keras.models.load_model(tmp_path / f"m{suffix}")
+    assert [layer.get_config()["groups"] for layer in theirs.layers[:3]] == [2, 6, 2]
+    assert tuple(theirs.layers[1].kernel.shape) == (2, 2, 1, 6)
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), mine.predict(x, verbose=0), atol=1e-5)
+    theirs.save(tmp_path / f"k{suffix}")
+    back = minikeras.models.load_model(tmp_path / f"k{suffix}")
+    assert [layer.groups for layer in back.layers[:3]] == [2, 6, 2]
+    np.testing.assert_allclose(back.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), atol=1e-5)
+
+
+def test_a_grouped_keras_model_loads_in_minikeras(tmp_path):
+    keras.utils.set_random_seed(2)
+    theirs = grouped_model(keras)
+    theirs.compile(optimizer="sgd", loss="categorical_crossentropy")
+    x, y = grouped_data("channels_last")
+    theirs.fit(x, y, epochs=1, verbose=0)
+    theirs.save(tmp_path / "k.keras")
+    mine = minikeras.models.load_model(tmp_path / "k.keras")
+    assert mine.layers[1].kernel.shape == (2, 2, 1, 6)
+    np.testing.assert_allclose(mine.predict(x, verbose=0), np.asarray(theirs.predict(x, verbose=0)), atol=1e-5)
+
+
 @pytest.mark.parametrize(
     "make_optimizer",
     [

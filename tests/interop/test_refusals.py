@@ -53,7 +53,6 @@ def test_a_layer_minikeras_lacks_is_named_with_the_supported_ones(tmp_path):
     [
         ("bias_constraint", {"class_name": "MaxNorm", "config": {"max_value": 2}}),
         ("kernel_constraint", {"class_name": "NonNeg", "config": {}}),
-        ("groups", 2),
     ],
 )
 def test_an_option_that_would_change_results_is_refused(tmp_path, option, value):
