@@ -220,16 +220,21 @@ class Sequential(Trainer):
         self._check_input(x.shape)
         return x.astype(self.input_dtype, copy=False) if cast else x
 
-    def _check_input(self, shape: tuple) -> None:
-        expected = self.input_shape
-        assert expected is not None  # known once built
-        if len(expected) != len(shape) or any(e is not None and e != r for e, r in zip(expected[1:], shape[1:])):
-            first = self._layers[0]
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected shape={expected}, '
-                f"found shape={tuple(shape)}. The model's input is the input of its first layer "
-                f"'{first.name}' ({type(first).__name__})."
-            )
+    def _check_input(self, shape: Sequence[int | None]) -> None:
+        """Raise the first layer's error if an input of `shape` does not fit the layers.
+
+        As in Keras, what is fixed is what the weights fix (a Dense's last axis, a Conv2D's
+        channels), not the shape the model was built for: a convolutional model built on 28x28
+        images also runs on 32x32 ones.
+        """
+        self.check_input_shape(shape)
+
+    def check_input_shape(self, input_shape: Sequence[int | None]) -> None:
+        """Check an input of `input_shape` against every layer in turn (the `Layer` contract)."""
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            layer.check_input_shape(shape)
+            shape = layer.compute_output_shape(shape)
 
     # ----------------------------------------------------------------- compute
     def _forward(self, x: np.ndarray, training: bool, activity: dict | None = None) -> np.ndarray:

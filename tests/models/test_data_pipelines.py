@@ -205,7 +205,8 @@ X, Y = data()
         ([(X[:8], Y[:8]), (X[:8], Y[:7])], r"Batch 1 of the training data: .*x has 8, y has 7"),
         (
             [(X[:8], Y[:8]), (X[:8, :5], Y[:8])],
-            r"Batch 1 of the training data: .*expected shape=\(None, 6\), found shape=\(8, 5\)",
+            r"Batch 1 of the training data: Input 0 of layer 'dense.*' is incompatible with the layer: "
+            r"expected axis -1 of input shape to have value 6, but received input with shape \(8, 5\)",
         ),
         ([(X[:8],)], r"Batch 0 of the training data: it has no targets"),
     ],

@@ -56,7 +56,8 @@ def test_add_and_pop():
 
 def test_wrong_input_shape_names_the_first_layer_and_both_shapes():
     model = small_model()
-    with pytest.raises(ValueError, match=r"Input 0 of layer .*expected shape=\(None, 4\), found shape=\(2, 5\)"):
+    message = r"Input 0 of layer 'dense.*' is incompatible.*expected axis -1 of input shape to have value 4, but "
+    with pytest.raises(ValueError, match=message + r"received input with shape \(2, 5\)"):
         model.predict(np.zeros((2, 5)), verbose=0)
 
 
@@ -133,3 +134,18 @@ def test_freezing_the_model_freezes_every_layer():
         np.testing.assert_array_equal(a, b)
     model.trainable = True
     assert all(layer.trainable for layer in model.layers)
+
+
+def test_a_model_built_for_one_image_size_runs_on_another_as_in_keras():
+    # What is fixed is what the weights fix (channels here), not the size the model was declared with.
+    model = keras.Sequential(
+        [keras.Input((8, 8, 2)), layers.Conv2D(3, 3, activation="relu"), layers.GlobalAveragePooling2D(), layers.Dense(2)]
+    )
+    x = np.random.default_rng(0).normal(size=(2, 11, 13, 2)).astype(np.float32)
+    out = model.predict(x, verbose=0)
+    expected = x
+    for layer in model.layers:
+        expected = layer(expected)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 2"):
+        model.predict(x[..., :1], verbose=0)
