@@ -24,12 +24,31 @@ from minikeras import (  # noqa: E402  (the version must be set before submodule
     saving,
     utils,
 )
-from minikeras.layers import Input  # noqa: E402
+from minikeras.initializers import Initializer  # noqa: E402
+from minikeras.layers import Input, InputSpec, Layer  # noqa: E402
+from minikeras.losses import Loss  # noqa: E402
+from minikeras.metrics import Metric  # noqa: E402
 from minikeras.models import Sequential  # noqa: E402
+from minikeras.optimizers import Optimizer  # noqa: E402
+from minikeras.regularizers import Regularizer  # noqa: E402
+
+
+def version() -> str:
+    """The installed minikeras version (Keras's `keras.version()`)."""
+    return __version__
+
 
 __all__ = [
+    "Initializer",
     "Input",
+    "InputSpec",
+    "Layer",
+    "Loss",
+    "Metric",
+    "Optimizer",
+    "Regularizer",
     "Sequential",
+    "version",
     "__version__",
     "activations",
     "callbacks",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from minikeras.saving.registry import (
     CustomObjectScope,
     custom_object_scope,
+    get_custom_objects,
     get_registered_name,
     get_registered_object,
     register_keras_serializable,
@@ -71,6 +72,7 @@ __all__ = [
     "CustomObjectScope",
     "ModelFileError",
     "custom_object_scope",
+    "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
     "load_model",

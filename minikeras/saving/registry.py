@@ -113,6 +113,12 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
 register_keras_serializable = register_serializable
 
 
+def get_custom_objects() -> dict[str, Any]:
+    """The live table of registered custom objects (Keras's `get_custom_objects`): adding an entry,
+    `get_custom_objects()["my_fn"] = my_fn`, makes the name known to every lookup."""
+    return _custom_objects
+
+
 def registered_objects() -> dict[str, Any]:
     """Return a copy of the table of registered custom objects."""
     return dict(_custom_objects)
