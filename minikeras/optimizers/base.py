@@ -173,7 +173,9 @@ class Optimizer:
         try:
             return to_rate(value)
         except ValueError as error:
-            raise ValueError(f"Optimizer '{self.name}': the learning rate {rate!r} gave an invalid value. {error}") from None
+            raise ValueError(
+                f"Optimizer '{self.name}': the learning rate {rate!r} gave an invalid value. {error}"
+            ) from None
 
     # ---------------------------------------------------------- weight decay
     def exclude_from_weight_decay(
@@ -278,7 +280,8 @@ class Optimizer:
     @property
     def fixed_variable_count(self) -> int:
         """How many of `variables` come before the slots: the step count, then the learning rate
-        unless a schedule or callable computes it. A file holding only these restores an optimizer that never stepped."""
+        unless a schedule or a callable gives it. A file holding only these restores an optimizer that never
+        stepped."""
         return 2 if isinstance(self._learning_rate, LearningRateVariable) else 1
 
     @property
