@@ -231,3 +231,14 @@ def test_bad_arguments_are_refused_and_change_nothing(kwargs, error, phrase):
 def test_weight_names_must_pair_with_weights():
     with pytest.raises(ValueError, match="2 weights but 1 names"):
         optimizers.SGD().set_weight_names([np.ones(1), np.ones(1)], ["a/kernel"])
+
+
+def test_the_weights_of_a_nested_model_are_named_too():
+    inner = minikeras.Sequential([minikeras.Input(shape=(6,)), minikeras.layers.Dense(4, name="inner_dense")])
+    model = minikeras.Sequential([minikeras.Input(shape=(6,)), inner, minikeras.layers.Dense(3, activation="softmax")])
+    optimizer = optimizers.AdamW(0.01)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    _fit(model, optimizer, epochs=1)
+    assert not optimizer.weight_decay_applies(inner.layers[0].bias)
+    assert optimizer.weight_decay_applies(inner.layers[0].kernel)
+    assert not optimizer.weight_decay_applies(model.layers[1].bias)
