@@ -189,6 +189,20 @@ class Trainer:
         self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
+    def _build_optimizer(self) -> None:
+        """Build the optimizer for the trainable weights, telling it their paths (`"dense/kernel"`) first:
+        `optimizer.exclude_from_weight_decay(var_names=...)` matches weights by name."""
+        assert self.optimizer is not None  # set by compile()
+        params, paths = [], []
+        for layer in self._leaf_layers():
+            trainable = {id(weight) for weight in layer.trainable_weights}
+            for name, weight in zip(layer.weight_names, layer.weights):
+                if id(weight) in trainable:
+                    params.append(weight)
+                    paths.append(f"{layer.name}/{name}")
+        self.optimizer.set_weight_names(params, paths)
+        self.optimizer.build(params)
+
     def _lend_gradient_buffers(self) -> None:
         """Fast path: lend each layer the optimizer's buffers for its weights' gradients
         (`Layer.lend_gradient_arrays`), until `_take_back_gradient_buffers` at the end of `fit`
@@ -393,8 +407,7 @@ class Trainer:
                         if streamed:
                             batch = self._check_batch(batch, step, "the training data", class_weight)
                         if not optimizer_ready:
-                            leaves = self._leaf_layers()
-                            self.optimizer.build([param for layer in leaves for param in layer.trainable_weights])
+                            self._build_optimizer()
                             self._lend_gradient_buffers()
                             optimizer_ready = True
                         self._train_step(*batch)
@@ -575,7 +588,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         assert self.optimizer is not None  # set by compile()
         x, y, sample_weight = self._prepare_xy(x, y, sample_weight, class_weight)
-        self.optimizer.build([param for layer in self._leaf_layers() for param in layer.trainable_weights])
+        self._build_optimizer()
         self.reset_metrics()
         self._lend_gradient_buffers()
         try:

@@ -9,20 +9,26 @@ numbers and arrays, so saving and restoring it needs nothing special.
 from __future__ import annotations
 
 import functools
+import inspect
 import math
-from collections.abc import Callable, Iterable
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 from minikeras import config
 from minikeras.fast import flat_update
+from minikeras.optimizers import schedules
+from minikeras.optimizers.learning_rate import WRONG_KIND, LearningRateVariable, to_rate
+from minikeras.optimizers.weight_decay import WeightDecayExclusion
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-# A learning rate: a number, or a schedule (a callable of the step number, see `schedules`).
-LearningRate: TypeAlias = "float | Callable[[int], float]"
+# A learning rate: a number, a schedule (called with the step number, see `schedules`), or a
+# callable of no arguments (called at every step), as Keras.
+LearningRate: TypeAlias = "float | schedules.LearningRateSchedule | Callable[[], float]"
 
 # Keras optimizer arguments minikeras accepts only at their neutral value.
 _NEUTRAL_OPTIONS = {
@@ -38,9 +44,14 @@ class Optimizer:
     """Base class of optimizers.
 
     Args:
-        learning_rate: a float, or a callable of the step number (a schedule).
+        learning_rate: a float; or a `schedules.LearningRateSchedule`, evaluated at the step
+            number (`iterations`); or a callable of no arguments, called at every step.
+            With a float, `optimizer.learning_rate` is a variable (`LearningRateVariable`):
+            `float(optimizer.learning_rate)`, `optimizer.learning_rate.assign(0.01)` or
+            `optimizer.learning_rate = 0.01` read and set the rate for the next step.
         weight_decay: if set, each step first shrinks every weight by
-            `weight * weight_decay * learning_rate`, as Keras does.
+            `weight * weight_decay * learning_rate`, as Keras does, except the weights
+            `exclude_from_weight_decay` names.
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to `[-clipvalue, clipvalue]`.
         global_clipnorm: clip all gradients together to this global L2 norm.
@@ -100,8 +111,9 @@ class Optimizer:
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
         self.iterations = 0
-        self._learning_rate: LearningRate | None = None
-        self.learning_rate = learning_rate
+        self._learning_rate = _initial_learning_rate(learning_rate, self.name)
+        self.built = False
+        self._decay_exclusion = WeightDecayExclusion()
         self._slots: dict[int, tuple[np.ndarray, dict[str, np.ndarray]]] = {}
         # Optimizer-wide state arrays (not per parameter), saved after the slots.
         self._extra_state: dict[str, np.ndarray] = {}
@@ -110,24 +122,96 @@ class Optimizer:
 
     # ----------------------------------------------------------- learning rate
     @property
-    def learning_rate(self) -> float:
-        """The learning rate for the current step (a schedule is evaluated at `iterations`)."""
-        if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
-        assert self._learning_rate is not None  # the constructor set it
-        return self._learning_rate
+    def learning_rate(self) -> LearningRateVariable | float:
+        """The learning rate, as Keras gives it.
+
+        Created with a number: the `LearningRateVariable` holding it, which reads as a number
+        (`float(lr)`, `lr * 2`, `lr < 0.1`, `lr.numpy()`) and is set with `lr.assign(value)`.
+        With a schedule: its value at the current step (`iterations`); with a callable: what it returns now.
+        """
+        if isinstance(self._learning_rate, LearningRateVariable):
+            return self._learning_rate
+        return self._current_learning_rate()
 
     @learning_rate.setter
-    def learning_rate(self, value: LearningRate) -> None:
-        if callable(self._learning_rate) and not callable(value):
-            raise TypeError(
-                "This optimizer was created with a learning rate schedule; its learning rate cannot be set to a number."
+    def learning_rate(self, value: LearningRate | LearningRateVariable) -> None:
+        """A number sets the rate for the next step; a schedule or a callable replaces the rate (as Keras).
+
+        Raises:
+            TypeError: a number, when the optimizer's rate is a schedule or a callable.
+            ValueError: not a number, schedule or callable; or a negative or non-finite number.
+        """
+        if isinstance(value, schedules.LearningRateSchedule) or (
+            callable(value) and not isinstance(value, LearningRateVariable)
+        ):
+            self._learning_rate = _checked_callable(value)
+        elif isinstance(self._learning_rate, LearningRateVariable):
+            if not _is_number(value):
+                raise ValueError(f"{WRONG_KIND} Received instead: learning_rate={value!r}")
+            self._learning_rate.assign(value)
+        else:
+            kind = (
+                "a `LearningRateSchedule` object"
+                if isinstance(self._learning_rate, schedules.LearningRateSchedule)
+                else "a callable"
             )
-        if not callable(value):
-            value = float(value)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"learning_rate must be a non-negative finite number. Received: learning_rate={value}")
-        self._learning_rate = value
+            raise TypeError(
+                f"This optimizer was created with {kind} as its `learning_rate` constructor argument, hence its "
+                "learning rate is not settable. If you need the learning rate to be settable, you should "
+                f"instantiate the optimizer with a float `learning_rate` argument. Received: learning_rate={value!r}"
+            )
+
+    def _current_learning_rate(self) -> float:
+        """The rate for the step about to be taken, as a float, checked."""
+        rate = self._learning_rate
+        if isinstance(rate, LearningRateVariable):
+            return float(rate)
+        if isinstance(rate, schedules.LearningRateSchedule):
+            value = rate(self.iterations)
+        else:
+            value = rate()
+        try:
+            return to_rate(value)
+        except ValueError as error:
+            raise ValueError(
+                f"Optimizer '{self.name}': the learning rate {rate!r} gave an invalid value. {error}"
+            ) from None
+
+    # ---------------------------------------------------------- weight decay
+    def exclude_from_weight_decay(
+        self, var_list: Iterable[np.ndarray] | None = None, var_names: Sequence[str] | None = None
+    ) -> None:
+        """Leave some weights out of weight decay (the `weight_decay` argument). Call it before the optimizer is built.
+
+        Each call replaces the previous exclusions, as in Keras.
+
+        Args:
+            var_list: weight arrays to exclude, the arrays themselves (`layer.kernel`, `model.layers[0].weights[1]`;
+                a copy such as `get_weights()[1]` matches nothing).
+            var_names: strings; a weight whose name contains one of them is excluded. They are regular
+                expressions searched in the name, as Keras. A weight's name is the layer's name for it
+                (`kernel`, `bias`, `gamma`, ...), not its path: `var_names=["bias"]` excludes every bias.
+                The optimizer knows the names of a model's weights (the model tells it, `set_weight_names`).
+
+        Raises:
+            ValueError: the optimizer is already built (it has taken a step, or the model built it).
+            TypeError: `var_list` holds something other than arrays, or `var_names` is not a list of strings.
+            re.error: a `var_names` entry is not a valid regular expression.
+        """
+        if self.built:
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
+        self._decay_exclusion.configure(var_list, var_names)
+
+    def set_weight_names(self, params: Sequence[np.ndarray], names: Sequence[str]) -> None:
+        """Tell the optimizer the paths of weights (`"dense/kernel"`), for `exclude_from_weight_decay`'s `var_names`.
+
+        A model calls it before it builds the optimizer; arrays are matched by identity.
+        """
+        self._decay_exclusion.set_paths(params, names)
+
+    def weight_decay_applies(self, param: np.ndarray) -> bool:
+        """Whether this optimizer's weight decay (if any) shrinks `param`: False for excluded weights."""
+        return self._decay_exclusion.decays(param)
 
     # ------------------------------------------------------------------- slots
     # Each subclass lists its per-parameter state as groups of slot names. Keras creates a
@@ -153,6 +237,7 @@ class Optimizer:
         On the fast path, the first build lays the weights' slots and a gradient buffer end to
         end in flat arrays (`fast.flat_update.FlatState`); each weight's slots are views into them.
         """
+        self.built = True
         new = list({id(param): param for param in params if id(param) not in self._slots}.values())
         if not new:
             return
@@ -184,8 +269,8 @@ class Optimizer:
     def _ordered_state(self):
         """(name, array) pairs of the whole state in Keras's order."""
         state = [("iteration", np.asarray(self.iterations, dtype=np.int32))]
-        if not callable(self._learning_rate):
-            state.append(("learning_rate", np.asarray(self._learning_rate, dtype=np.float32)))
+        if isinstance(self._learning_rate, LearningRateVariable):
+            state.append(("learning_rate", self._learning_rate.numpy()))
         for group in self.active_slot_groups():
             for index, (_, slots) in enumerate(self._slots.values()):
                 state.extend((f"{name}_{index}", slots[name]) for name in group)
@@ -195,8 +280,9 @@ class Optimizer:
     @property
     def fixed_variable_count(self) -> int:
         """How many of `variables` come before the slots: the step count, then the learning rate
-        unless a schedule computes it. A file holding only these restores an optimizer that never stepped."""
-        return 1 if callable(self._learning_rate) else 2
+        unless a schedule or a callable gives it. A file holding only these restores an optimizer that never
+        stepped."""
+        return 2 if isinstance(self._learning_rate, LearningRateVariable) else 1
 
     @property
     def variables(self) -> list[np.ndarray]:
@@ -231,10 +317,14 @@ class Optimizer:
                     f"Optimizer '{self.name}' state array {index} has shape {target.shape}, "
                     f"but the value given has shape {value.shape}."
                 )
-        self.iterations = int(values[0])
+        rate = self._learning_rate
         # Files hold the rate in float32; keep the exact configured value when it is the same number.
-        if not callable(self._learning_rate) and np.float32(values[1]) != np.float32(self._learning_rate):
-            self.learning_rate = float(values[1])
+        new_rate = None
+        if isinstance(rate, LearningRateVariable) and np.float32(values[1]) != rate.numpy():
+            new_rate = to_rate(values[1])  # checked before anything is set
+        self.iterations = int(values[0])
+        if new_rate is not None:
+            rate.assign(new_rate)
         for target, value in zip(current[fixed:], values[fixed:]):
             target[...] = value
 
@@ -254,10 +344,11 @@ class Optimizer:
         params = [param for param, _ in pairs]
         self.build(params)
         grads = self._clip([grad for _, grad in pairs])
-        learning_rate = self.learning_rate
+        learning_rate = self._current_learning_rate()
         if self.weight_decay:
             for param in params:
-                param -= param * (self.weight_decay * learning_rate)
+                if self._decay_exclusion.decays(param):
+                    param -= param * (self.weight_decay * learning_rate)
         self.prepare_step()
         flat = self._flat
         if config.fast_paths_enabled() and flat is not None and flat.matches(params):
@@ -309,14 +400,17 @@ class Optimizer:
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """Return the constructor arguments under Keras's names."""
-        learning_rate: LearningRate | dict | None = self._learning_rate
-        if callable(learning_rate):
+        learning_rate: Any = self._learning_rate
+        if isinstance(learning_rate, LearningRateVariable):
+            learning_rate = float(learning_rate)
+        else:
             from minikeras.saving import registry
 
             if not hasattr(learning_rate, "get_config"):
                 raise ValueError(
-                    f"Optimizer '{self.name}' has a learning rate function without get_config(); it cannot be "
-                    "written to a file. Use a minikeras.optimizers.schedules class or give it get_config()."
+                    f"Optimizer '{self.name}' has a callable learning rate without get_config() ({learning_rate!r}); "
+                    "it cannot be written to a file. Use a float, a minikeras.optimizers.schedules class, or give "
+                    "it get_config()."
                 )
             learning_rate = registry.serialize(learning_rate, "keras.optimizers.schedules")
         return {
@@ -337,6 +431,43 @@ class Optimizer:
 
             config["learning_rate"] = schedules.get(config["learning_rate"])
         return cls(**config)
+
+
+def _is_number(value: Any) -> bool:
+    """A real number or a numeric array (its shape is checked by `to_rate`), not a bool or a string."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (numbers.Real, LearningRateVariable)):
+        return True
+    return isinstance(value, (np.ndarray, np.generic)) and np.issubdtype(value.dtype, np.number)
+
+
+def _checked_callable(value: Any) -> Any:
+    """A schedule, or a callable that can be called with no arguments (Keras calls a plain callable so)."""
+    if isinstance(value, schedules.LearningRateSchedule):
+        return value
+    try:
+        inspect.signature(value).bind()
+    except TypeError:
+        raise TypeError(
+            "A callable learning_rate is called with no arguments at every step, as in Keras; a rate that "
+            "depends on the step number is a minikeras.optimizers.schedules.LearningRateSchedule (subclass it "
+            f"and define __call__(self, step) and get_config). Received: learning_rate={value!r}"
+        ) from None
+    except ValueError:  # no signature to read (some built-ins): let the first step tell
+        pass
+    return value
+
+
+def _initial_learning_rate(value: Any, optimizer_name: str) -> Any:
+    """The `learning_rate` constructor argument as the optimizer keeps it: a variable, a schedule or a callable."""
+    if isinstance(value, schedules.LearningRateSchedule) or (
+        callable(value) and not isinstance(value, LearningRateVariable)
+    ):
+        return _checked_callable(value)
+    if not _is_number(value):
+        raise ValueError(f"{WRONG_KIND} Received instead: learning_rate={value!r}")
+    return LearningRateVariable(value, optimizer_name)
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,7 +1,8 @@
 """Learning-rate schedules: callables of the step number, usable as `learning_rate=`.
 
 The optimizer evaluates its schedule at its step count (`optimizer.iterations`, 0 for the
-first step), as Keras does. Any plain callable of the step works too.
+first step), as Keras does. A rate that depends on the step is a `LearningRateSchedule`
+subclass: the optimizer calls any other callable with no arguments, as Keras does.
 """
 
 from __future__ import annotations
@@ -166,7 +167,7 @@ ALL_SCHEDULES = {cls.__name__: cls for cls in (ExponentialDecay, PiecewiseConsta
 
 
 def get(identifier: LearningRateSchedule | Callable[[int], float] | dict) -> Callable[[int], float]:
-    """Return a schedule from a config dict or a schedule object (callables pass through)."""
+    """Return a schedule from a config dict or a schedule object (other callables pass through unchanged)."""
     if callable(identifier) and not isinstance(identifier, dict):
         return identifier
     return registry.resolve(identifier, ALL_SCHEDULES, "learning rate schedule", LearningRateSchedule)

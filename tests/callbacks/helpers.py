@@ -52,11 +52,11 @@ class RecordRates(callbacks.Callback):
         self.at_epoch_begin, self.at_first_batch = [], []
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.at_epoch_begin.append(self.model.optimizer.learning_rate)
+        self.at_epoch_begin.append(float(self.model.optimizer.learning_rate))  # a variable, as Keras: read it now
 
     def on_train_batch_begin(self, batch, logs=None):
         if batch == 0:
-            self.at_first_batch.append(self.model.optimizer.learning_rate)
+            self.at_first_batch.append(float(self.model.optimizer.learning_rate))
 
 
 def assert_same_weights(model, other):

@@ -35,7 +35,7 @@ def test_reduction_rules(values, kwargs, expected_rates):
     plateau.on_train_begin({})
     rates = []
     for epoch, value in enumerate(values):
-        rates.append(model.optimizer.learning_rate)  # what this epoch trains with
+        rates.append(float(model.optimizer.learning_rate))  # what this epoch trains with
         logs = {"val_loss": value}
         plateau.on_epoch_end(epoch, logs)
         assert logs["learning_rate"] == pytest.approx(rates[-1])  # the logs say the rate the epoch trained with
