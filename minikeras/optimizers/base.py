@@ -181,9 +181,11 @@ class Optimizer:
     def exclude_from_weight_decay(
         self, var_list: Iterable[np.ndarray] | None = None, var_names: Sequence[str] | None = None
     ) -> None:
-        """Leave some weights out of weight decay (the `weight_decay` argument). Call it before the optimizer is built.
+        """Leave some weights out of weight decay (the `weight_decay` argument).
 
-        Each call replaces the previous exclusions, as in Keras.
+        Each call replaces the previous exclusions, as in Keras. Keras's documentation asks for the
+        call before the optimizer is built, but Keras accepts it later too (after `load_model`, say)
+        and applies it from the next step; so does minikeras.
 
         Args:
             var_list: weight arrays to exclude, the arrays themselves (`layer.kernel`, `model.layers[0].weights[1]`;
@@ -194,12 +196,9 @@ class Optimizer:
                 The optimizer knows the names of a model's weights (the model tells it, `set_weight_names`).
 
         Raises:
-            ValueError: the optimizer is already built (it has taken a step, or the model built it).
             TypeError: `var_list` holds something other than arrays, or `var_names` is not a list of strings.
             re.error: a `var_names` entry is not a valid regular expression.
         """
-        if self.built:
-            raise ValueError("`exclude_from_weight_decay()` can only be configured before the optimizer is built.")
         self._decay_exclusion.configure(var_list, var_names)
 
     def set_weight_names(self, params: Sequence[np.ndarray], names: Sequence[str]) -> None:

@@ -198,14 +198,16 @@ def test_the_exclusions_are_not_part_of_the_config_as_keras():
     ],
     ids=["build", "apply", "fit"],
 )
-def test_after_the_optimizer_is_built_it_raises_keras_message(build):
+def test_after_the_optimizer_is_built_it_still_applies_from_the_next_step_as_keras_does(build):
     optimizer = optimizers.AdamW(0.01)
     optimizer.exclude_from_weight_decay(var_names=["bias"])  # before: fine
     assert not optimizer.built
     build(optimizer)
     assert optimizer.built
-    with pytest.raises(ValueError, match=re.escape("can only be configured before the optimizer is built")):
-        optimizer.exclude_from_weight_decay(var_names=["kernel"])
+    weight = np.ones(3)
+    optimizer.exclude_from_weight_decay(var_list=[weight])  # after: Keras accepts it too (it replaces the names)
+    assert not optimizer.weight_decay_applies(weight)
+    assert optimizer.weight_decay_applies(np.ones(3))
 
 
 @pytest.mark.parametrize(
