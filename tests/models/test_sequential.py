@@ -139,7 +139,12 @@ def test_freezing_the_model_freezes_every_layer():
 def test_a_model_built_for_one_image_size_runs_on_another_as_in_keras():
     # What is fixed is what the weights fix (channels here), not the size the model was declared with.
     model = keras.Sequential(
-        [keras.Input((8, 8, 2)), layers.Conv2D(3, 3, activation="relu"), layers.GlobalAveragePooling2D(), layers.Dense(2)]
+        [
+            keras.Input((8, 8, 2)),
+            layers.Conv2D(3, 3, activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(2),
+        ]
     )
     x = np.random.default_rng(0).normal(size=(2, 11, 13, 2)).astype(np.float32)
     out = model.predict(x, verbose=0)
