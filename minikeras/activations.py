@@ -800,9 +800,9 @@ class Sparsemax(Activation):
 
     def gradient(self, grad: np.ndarray, x: Any, y: Any) -> np.ndarray:
         support = y > 0
-        count = np.sum(support, axis=self.axis, keepdims=True)
+        count = np.sum(support, axis=self.axis, keepdims=True).astype(grad.dtype)
         mean = np.sum(grad * support, axis=self.axis, keepdims=True) / count
-        return (grad - mean) * support
+        return ((grad - mean) * support).astype(grad.dtype, copy=False)
 
     def get_config(self) -> dict:
         return {"axis": self.axis}

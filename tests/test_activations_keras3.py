@@ -52,6 +52,26 @@ FORMULAS = {
     "threshold": (activations.Threshold(0.2, -1.5), lambda x: np.where(x > 0.2, x, -1.5)),
 }
 
+
+
+def _simplex_projection(x):
+    """Sparsemax by its definition, found another way: bisect for the `tau` with sum(max(x - tau, 0)) = 1."""
+    low = x.max(axis=-1, keepdims=True) - 1.0
+    high = x.max(axis=-1, keepdims=True)
+    for _ in range(200):
+        middle = (low + high) / 2
+        too_low = np.maximum(x - middle, 0).sum(axis=-1, keepdims=True) > 1.0
+        low, high = np.where(too_low, middle, low), np.where(too_low, high, middle)
+    return np.maximum(x - (low + high) / 2, 0)
+
+
+FORMULAS["sparse_sigmoid"] = (activations.sparse_sigmoid, lambda x: np.clip((x + 1.0) / 2.0, 0.0, 1.0))
+FORMULAS["sparsemax"] = (activations.sparsemax, _simplex_projection)
+FORMULAS["sparsemax_axis0"] = (
+    activations.Sparsemax(axis=0),
+    lambda x: np.moveaxis(_simplex_projection(np.moveaxis(x, 0, -1)), -1, 0),
+)
+
 # The points where some activation above bends or jumps: central differences need inputs away from them.
 KINKS = np.array([0.0, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 6.0, -0.3, -0.5, -1.0, -3.0])
 
@@ -70,6 +90,8 @@ NEW_NAMES = [
     "hard_shrink",
     "hard_tanh",
     "threshold",
+    "sparse_sigmoid",
+    "sparsemax",
 ]
 
 
