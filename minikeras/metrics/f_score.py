@@ -116,7 +116,7 @@ class FBetaScore(Metric):
         if self._classes is not None and y_pred.shape[1] != self._classes:
             raise ValueError(
                 f"{type(self).__name__} was built for {self._classes} classes (output_dim); "
-                f"received y_pred.shape={y_pred.shape}. reset_state() keeps the classes: use a new metric for other data."
+                f"received y_pred.shape={y_pred.shape}. reset_state() keeps the classes: use a new metric."
             )
 
     def _predicted(self, y_pred: np.ndarray) -> np.ndarray:
