@@ -9,8 +9,12 @@ The metrics live in one module per family, all published here:
 * `base`: `Metric`, the weighted `Mean` and `Sum`, `MeanMetricWrapper` (a
   per-sample function as a metric);
 * `accuracies`: exact, binary, categorical, sparse and top-k accuracies;
-* `confusion`: confusion counts, `Precision`, `Recall`;
+* `confusion`: confusion counts, `TruePositives`, `FalsePositives`,
+  `TrueNegatives`, `FalseNegatives`, `Precision`, `Recall`;
 * `auc`: `AUC`;
+* `constrained`: a rate at a constraint on another (`PrecisionAtRecall`,
+  `RecallAtPrecision`, `SensitivityAtSpecificity`, `SpecificityAtSensitivity`);
+* `f_score`: `FBetaScore`, `F1Score`;
 * `regression`: mean squared/absolute/percentage/logarithmic errors, their
   root, cosine similarity, log-cosh, `R2Score`;
 * `probabilistic`: cross-entropies, KL divergence, Poisson;
@@ -47,7 +51,22 @@ from minikeras.metrics.accuracies import (
 )
 from minikeras.metrics.auc import AUC
 from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, registry_name
-from minikeras.metrics.confusion import Precision, Recall, confusion_counts
+from minikeras.metrics.confusion import (
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+    confusion_counts,
+)
+from minikeras.metrics.constrained import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
+from minikeras.metrics.f_score import F1Score, FBetaScore
 from minikeras.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
 from minikeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from minikeras.metrics.probabilistic import (
@@ -102,6 +121,16 @@ ALL_METRICS: dict[str, type] = {
         Precision,
         Recall,
         AUC,
+        TruePositives,
+        FalsePositives,
+        TrueNegatives,
+        FalseNegatives,
+        PrecisionAtRecall,
+        RecallAtPrecision,
+        SensitivityAtSpecificity,
+        SpecificityAtSensitivity,
+        FBetaScore,
+        F1Score,
         MeanSquaredError,
         RootMeanSquaredError,
         MeanAbsoluteError,
@@ -140,6 +169,17 @@ _CLASS_NAMES: dict[str, type] = {
     "sum": Sum,
     "mean": Mean,
     "binary_io_u": BinaryIoU,  # the only IoU metric whose arguments all have defaults
+    "true_positives": TruePositives,
+    "false_positives": FalsePositives,
+    "true_negatives": TrueNegatives,
+    "false_negatives": FalseNegatives,
+    # Keras knows these names too, but the classes need their constraint: the name alone is a TypeError, as there.
+    "precision_at_recall": PrecisionAtRecall,
+    "recall_at_precision": RecallAtPrecision,
+    "sensitivity_at_specificity": SensitivityAtSpecificity,
+    "specificity_at_sensitivity": SpecificityAtSensitivity,
+    "f_beta_score": FBetaScore,
+    "f1_score": F1Score,
 }
 
 
@@ -188,6 +228,10 @@ __all__ = [
     "CategoricalCrossentropy",
     "CategoricalHinge",
     "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
     "Hinge",
     "IoU",
     "KLDivergence",
@@ -205,15 +249,21 @@ __all__ = [
     "OneHotMeanIoU",
     "Poisson",
     "Precision",
+    "PrecisionAtRecall",
     "R2Score",
     "Recall",
+    "RecallAtPrecision",
     "RootMeanSquaredError",
+    "SensitivityAtSpecificity",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SpecificityAtSensitivity",
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
     "accuracy",
     "binary_accuracy",
     "categorical_accuracy",

@@ -1,7 +1,9 @@
 """Confusion-matrix metrics: weighted true/false positive/negative counts per threshold, Precision and Recall.
 
-`confusion_counts` counts one batch as Keras does (also for `AUC`); the
-metrics add the counts up over the epoch and take their ratios in `result`.
+`confusion_counts` counts one batch as Keras does (also for `AUC` and the
+metrics at a constraint); the metrics add the counts up over the epoch:
+`TruePositives`, `FalsePositives`, `TrueNegatives` and `FalseNegatives`
+report them, `Precision` and `Recall` take their ratios in `result`.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def confusion_counts(
     if class_id is not None:
         if y_pred.ndim == 1:
             raise ValueError(
-                "When class_id is given, y_pred must have shape (samples, classes). "
+                "When class_id is provided, y_pred must be a 2D array with shape (num_samples, num_classes). "
                 f"Received: y_pred.shape={y_pred.shape}"
             )
         y_true = y_true[..., class_id, None]
@@ -228,3 +230,108 @@ class Recall(_ConfusionMetric):
 
     def result(self) -> float | np.ndarray:
         return self._finish(_divide_no_nan(self.true_positives, self.true_positives + self.false_negatives))
+
+
+class _ConfusionCount(Metric):
+    """One weighted count of the confusion matrix per threshold, summed over the epoch.
+
+    Subclasses name the count (`_count`: "tp", "fp", "tn" or "fn").
+    """
+
+    _count = ""
+
+    def __init__(
+        self, thresholds: float | Sequence[float] | None = None, name: str | None = None, dtype: DTypeLike | None = None
+    ) -> None:
+        self.init_thresholds = thresholds
+        self.thresholds = _parse_thresholds(thresholds, None)
+        self._buckets = _evenly_spaced(self.thresholds)
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self.accumulator = np.zeros(len(self.thresholds))
+
+    def update_state(self, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None) -> None:
+        """Add the batch's weighted count at each threshold (`sample_weight` per sample or per value)."""
+        counts = confusion_counts(y_true, y_pred, self.thresholds, sample_weight, buckets=self._buckets)
+        self.accumulator += counts[self._count]
+
+    def result(self) -> float | np.ndarray:
+        """The count: a float for one threshold, else an array of one count per threshold."""
+        return float(self.accumulator[0]) if len(self.thresholds) == 1 else self.accumulator.copy()
+
+    def get_config(self) -> dict:
+        thresholds = self.init_thresholds
+        if isinstance(thresholds, (tuple, np.ndarray)):
+            thresholds = [float(t) for t in thresholds]
+        return {**super().get_config(), "thresholds": thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """The (weighted) number of true positives over the epoch: positive labels predicted positive.
+
+    A prediction is positive where `y_pred > threshold`; a label where it is
+    nonzero. With `sample_weight` the weights are summed instead of counted
+    (a weight of 0 masks a value). Evenly spaced thresholds `[0, 1/(n-1), ..., 1]`
+    (n >= 3) are counted by bucketing, as in Keras, which clips the
+    predictions to [0, 1] first.
+
+    Args:
+        thresholds: a threshold in [0, 1] or a list of them (one result per
+            threshold); 0.5 by default.
+        name: the key in logs.
+        dtype: kept for Keras's signature.
+
+    Example:
+        >>> m = TruePositives()
+        >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
+        >>> m.result()
+        2.0
+    """
+
+    _count = "tp"
+
+
+class FalsePositives(_ConfusionCount):
+    """The (weighted) number of false positives over the epoch: negative labels predicted positive.
+
+    Same arguments and counting as `TruePositives`.
+
+    Example:
+        >>> m = FalsePositives()
+        >>> m.update_state([0, 1, 0, 0], [0, 0, 1, 1])
+        >>> m.result()
+        2.0
+    """
+
+    _count = "fp"
+
+
+class TrueNegatives(_ConfusionCount):
+    """The (weighted) number of true negatives over the epoch: negative labels predicted negative.
+
+    Same arguments and counting as `TruePositives`.
+
+    Example:
+        >>> m = TrueNegatives()
+        >>> m.update_state([0, 1, 0, 0], [1, 1, 0, 0])
+        >>> m.result()
+        2.0
+    """
+
+    _count = "tn"
+
+
+class FalseNegatives(_ConfusionCount):
+    """The (weighted) number of false negatives over the epoch: positive labels predicted negative.
+
+    Same arguments and counting as `TruePositives`.
+
+    Example:
+        >>> m = FalseNegatives()
+        >>> m.update_state([0, 1, 1, 1], [0, 1, 0, 0])
+        >>> m.result()
+        2.0
+    """
+
+    _count = "fn"

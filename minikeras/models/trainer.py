@@ -156,7 +156,12 @@ class Trainer:
         self._compiled_metrics.update_state(y_true, y_pred, sample_weight)
 
     def _logs(self) -> dict:
-        return {metric.name: float(metric.result()) for metric in self.metrics}
+        """Each metric's result: a float, or an array for metrics with one value per threshold or class (as Keras)."""
+        logs = {}
+        for metric in self.metrics:
+            value = metric.result()
+            logs[metric.name] = float(value) if np.ndim(value) == 0 else np.asarray(value, dtype=np.float64)
+        return logs
 
     # ------------------------------------------------------------ batch steps
     def _regularized(self) -> tuple[bool, bool]:
