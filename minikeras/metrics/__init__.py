@@ -187,9 +187,10 @@ def get(identifier: Metric | str | dict | Callable[..., Any]) -> Metric:
     """Return a metric for a name, a config dict or a Metric instance.
 
     A function name (`"categorical_accuracy"`, or a loss name such as `"mse"`)
-    becomes a mean over samples whose log key is exactly the name given; so do
+    becomes a mean over samples whose log key is exactly the name given;
     Keras's names of the stateful metrics (`"precision"`, `"recall"`, `"auc"`,
-    `"root_mean_squared_error"` or `"rmse"`), which become those metrics.
+    `"root_mean_squared_error"` or `"rmse"`) become those metrics, with the
+    class's default name.
     "accuracy"/"acc" need the data's shapes: use `resolve`.
     """
     if isinstance(identifier, str) and identifier in _FUNCTIONS:
@@ -197,17 +198,22 @@ def get(identifier: Metric | str | dict | Callable[..., Any]) -> Metric:
         metric.direction = "up" if identifier in _UP else "down"
         return metric
     if isinstance(identifier, str) and identifier.lower() in _CLASS_NAMES:
-        return _CLASS_NAMES[identifier.lower()](name=identifier)
+        return _CLASS_NAMES[identifier.lower()]()
     if callable(identifier) and not isinstance(identifier, (Metric, type)):
         return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", "metric"))
     return registry.resolve(identifier, {**ALL_METRICS, **_FUNCTIONS}, "metric", Metric)
 
 
 def resolve(identifier: Metric | str | dict | Callable[..., Any], y_true_shape: tuple, y_pred_shape: tuple) -> Metric:
-    """Like `get`, choosing binary/categorical/sparse accuracy for "accuracy" or "acc"."""
+    """What `compile` makes of a metric: like `get`, choosing binary/categorical/sparse accuracy for
+    "accuracy" or "acc", and naming a metric given as a string by that string, as Keras's `compile` does
+    (`metrics=["AUC"]` logs "AUC"; `metrics.get("AUC")` alone has the class's default name, "auc")."""
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         return resolve_accuracy(identifier, y_true_shape, y_pred_shape)
-    return get(identifier)
+    metric = get(identifier)
+    if isinstance(identifier, str):  # as Keras's compile: the log key is the name as written ("AUC", "rmse")
+        metric.name = identifier
+    return metric
 
 
 def serialize(metric: Metric) -> dict | str:

@@ -40,7 +40,7 @@ LAYER_CASES = {
     "flatten": (lambda: layers.Flatten(**F64), (2, 3, 4, 2)),
     "flatten_channels_first": (lambda: layers.Flatten(data_format="channels_first", **F64), (2, 3, 2, 2)),
     "relu": (lambda: layers.ReLU(**F64), (3, 5)),
-    "relu_options": (lambda: layers.ReLU(max_value=0.8, negative_slope=0.1, threshold=-0.2, **F64), (4, 6)),
+    "relu_options": (lambda: layers.ReLU(max_value=0.8, negative_slope=0.1, threshold=0.2, **F64), (4, 6)),
     "softmax": (lambda: layers.Softmax(**F64), (3, 5)),
     "softmax_axis1": (lambda: layers.Softmax(axis=1, **F64), (2, 4, 3)),
     "activation_sigmoid": (lambda: layers.Activation("sigmoid", **F64), (3, 4)),

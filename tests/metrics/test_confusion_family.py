@@ -32,9 +32,9 @@ COUNTS = {
 def test_keras_names_give_the_metrics(name, cls):
     metric = metrics.get(name)
     assert type(metric) is cls
-    # Keras's compile logs a metric given by snake-case name under that name ("f_beta_score" included).
-    if name[0].islower():
-        assert metric.name == name
+    assert metric.name == cls().name  # `get` alone: the class's default name, as keras.metrics.get
+    # Keras's compile logs a metric given by a string under that string ("f_beta_score", "TruePositives").
+    assert metrics.resolve(name, (4, 3), (4, 3)).name == name
 
 
 @pytest.mark.parametrize(
