@@ -29,6 +29,8 @@ LossValue: TypeAlias = "np.floating | np.ndarray"
 # an array shaped like `y_pred` (each value depends only on the entries of y_pred it was reduced from), or a
 # function taking `dL/dvalues` (the values' shape) to `dL/dy_pred` (a value depends on several samples).
 ValuesAndGradient: TypeAlias = "tuple[np.ndarray, np.ndarray | Callable[[np.ndarray], np.ndarray] | None]"
+# The same when the gradient, if any, is an array (every loss but those comparing samples with each other).
+ValuesAndArrayGradient: TypeAlias = "tuple[np.ndarray, np.ndarray | None]"
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 

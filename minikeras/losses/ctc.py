@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from minikeras import activations
-from minikeras.losses.base import Loss, ValuesAndGradient
+from minikeras.losses.base import Loss, ValuesAndArrayGradient
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 BLANK = 0  # Keras's mask index: the blank, and the padding of the labels
 
 
-def ctc_with_gradient(labels: np.ndarray, logits: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+def ctc_with_gradient(labels: np.ndarray, logits: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
     """Per-sequence CTC loss of integer `labels` `(batch, max_length)` under `logits` `(batch, steps, classes)`.
 
     As Keras does, class 0 is the blank, each label sequence is its first
@@ -106,7 +106,7 @@ class CTC(Loss):
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         if y_true.ndim != 2:
             raise ValueError(
                 "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer format. "

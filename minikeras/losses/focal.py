@@ -15,7 +15,7 @@ import numpy as np
 
 from minikeras import activations
 from minikeras import config as _config
-from minikeras.losses.base import Loss, ValuesAndGradient, labels_like
+from minikeras.losses.base import Loss, ValuesAndArrayGradient, labels_like
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -98,7 +98,7 @@ class BinaryFocalCrossentropy(Loss):
         self.alpha = float(alpha)
         self.gamma = float(gamma)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         y_true = labels_like(y_true, y_pred)
         moved = self.axis not in (-1, y_pred.ndim - 1)
         if moved:  # average over another axis: move it last
@@ -175,13 +175,16 @@ class CategoricalFocalCrossentropy(Loss):
         dtype: DTypeLike | None = None,
     ) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.alpha = [float(a) for a in alpha] if isinstance(alpha, (list, tuple, np.ndarray)) else float(alpha)
+        weights = np.asarray(alpha, dtype=np.float64)
+        if weights.ndim > 1:
+            raise ValueError(f"alpha must be a number or a list of one weight per class. Received: alpha={alpha!r}")
+        self.alpha: float | list[float] = float(weights) if weights.ndim == 0 else weights.tolist()
         self.gamma = float(gamma)
         self.from_logits = bool(from_logits)
         self.label_smoothing = _check_smoothing(label_smoothing)
         self.axis = _check_axis(axis)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         y_true = labels_like(y_true, y_pred)
         alpha = np.asarray(self.alpha, dtype=y_pred.dtype)
         if alpha.ndim:

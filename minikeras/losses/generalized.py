@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from minikeras.losses.base import Loss, ValuesAndGradient
+from minikeras.losses.base import Loss, ValuesAndArrayGradient
 from minikeras.losses.probabilistic import checked_sparse_labels
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class CategoricalGeneralizedCrossEntropy(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.q = float(q)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         labels = checked_sparse_labels(y_true, y_pred.shape)
         p = np.take_along_axis(y_pred, labels[..., None], axis=-1)
         values = ((1.0 - np.power(p, self.q)) / self.q)[..., 0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minikeras.losses.base import Loss, ValuesAndGradient, labels_like
+from minikeras.losses.base import Loss, ValuesAndArrayGradient, labels_like
 
 
 def _hinge_labels(y_true: np.ndarray) -> np.ndarray:
@@ -24,7 +24,7 @@ class Hinge(Loss):
     default_name = "hinge"
     squared = False
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         t = _hinge_labels(labels_like(y_true, y_pred))
         margin = np.maximum(1.0 - t * y_pred, 0.0)
         width = y_pred.shape[-1]
@@ -56,7 +56,7 @@ class CategoricalHinge(Loss):
 
     default_name = "categorical_hinge"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         t = labels_like(y_true, y_pred)
         positive = np.sum(t * y_pred, axis=-1)
         others = (1.0 - t) * y_pred

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from minikeras import config as _config
-from minikeras.losses.base import Loss, ValuesAndGradient, labels_like
+from minikeras.losses.base import Loss, ValuesAndArrayGradient, labels_like
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -63,7 +63,7 @@ class Tversky(Loss):
         self.beta = float(beta)
         self.axis = _check_axis(axis)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         t = labels_like(y_true, y_pred)
         axis = self.axis
         intersection = np.sum(t * y_pred, axis=axis, keepdims=True)
@@ -103,7 +103,7 @@ class Dice(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.axis = _check_axis(axis)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         t = labels_like(y_true, y_pred)
         axis = self.axis
         intersection = np.sum(t * y_pred, axis=axis, keepdims=True)

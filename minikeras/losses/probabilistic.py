@@ -9,7 +9,7 @@ import numpy as np
 
 from minikeras import activations
 from minikeras import config as _config
-from minikeras.losses.base import ClipActive, Loss, ValuesAndGradient, fits, labels_like
+from minikeras.losses.base import ClipActive, Loss, ValuesAndArrayGradient, fits, labels_like
 from minikeras.ops.constants import index_vector
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class CategoricalCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         y_true = labels_like(y_true, y_pred)
         classes = y_true.shape[-1]  # Keras smooths with the last axis's size, whatever `axis` is
         if self.axis not in (-1, y_pred.ndim - 1):
@@ -86,7 +86,7 @@ class CategoricalCrossentropy(Loss):
 
 def categorical_crossentropy_with_gradient(
     y_true: np.ndarray, y_pred: np.ndarray, from_logits: bool, with_gradient: bool
-) -> ValuesAndGradient:
+) -> ValuesAndArrayGradient:
     """Per-sample categorical cross-entropy over the last axis and, if asked, its gradient."""
     if from_logits:
         log_q = activations.log_softmax(y_pred)
@@ -142,7 +142,7 @@ class SparseCategoricalCrossentropy(Loss):
         self.ignore_class = None if ignore_class is None else int(ignore_class)
         self.axis = axis
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         moved = self.axis not in (-1, y_pred.ndim - 1)
         if moved:
             y_pred = np.moveaxis(y_pred, self.axis, -1)
@@ -187,7 +187,7 @@ class SparseCategoricalCrossentropy(Loss):
         return sparse_softmax_shortcut(labels, probs, with_gradient, self._valid(y_true, labels.shape))
 
 
-def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
     """Per-sample cross-entropy of `probs = softmax(z)` and its gradient with respect to `z`.
 
     Through the softmax's Jacobian the clipped cross-entropy's gradient (see
@@ -206,7 +206,7 @@ def softmax_shortcut(y_true: np.ndarray, probs: np.ndarray, with_gradient: bool)
 
 def sparse_softmax_shortcut(
     labels: np.ndarray, probs: np.ndarray, with_gradient: bool, valid: np.ndarray | None = None
-) -> ValuesAndGradient:
+) -> ValuesAndArrayGradient:
     """`softmax_shortcut` for integer labels, without building one-hot rows: `q` minus 1 at each label.
 
     Only the probability at each label enters the loss, so only those need to be unclipped.
@@ -320,7 +320,7 @@ class BinaryCrossentropy(Loss):
         self.label_smoothing = float(label_smoothing)
         self.axis = axis
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         y_true = labels_like(y_true, y_pred)
         if self.axis not in (-1, y_pred.ndim - 1):  # average over another axis: move it last
             values, grad = BinaryCrossentropy(self.from_logits, self.label_smoothing).compute(
@@ -361,7 +361,7 @@ class KLDivergence(Loss):
 
     default_name = "kl_divergence"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         eps = _config.epsilon()
         t = np.clip(labels_like(y_true, y_pred), eps, 1.0)
         p = np.clip(y_pred, eps, 1.0)
@@ -377,7 +377,7 @@ class Poisson(Loss):
 
     default_name = "poisson"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         eps = _config.epsilon()
         t = labels_like(y_true, y_pred)
         values = np.mean(y_pred - t * np.log(y_pred + eps), axis=-1)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from minikeras import config as _config
-from minikeras.losses.base import Loss, ValuesAndGradient, labels_like
+from minikeras.losses.base import Loss, ValuesAndArrayGradient, labels_like
 
 if TYPE_CHECKING:
     from numpy.typing import DTypeLike
@@ -19,7 +19,7 @@ class MeanSquaredError(Loss):
 
     default_name = "mean_squared_error"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         diff = y_pred - labels_like(y_true, y_pred)
         values = np.mean(diff * diff, axis=-1)
         return values, (2.0 / diff.shape[-1]) * diff if with_gradient else None
@@ -30,7 +30,7 @@ class MeanAbsoluteError(Loss):
 
     default_name = "mean_absolute_error"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         diff = y_pred - labels_like(y_true, y_pred)
         values = np.mean(np.abs(diff), axis=-1)
         return values, np.sign(diff) / diff.shape[-1] if with_gradient else None
@@ -51,7 +51,7 @@ class MeanAbsolutePercentageError(Loss):
 
     default_name = "mean_absolute_percentage_error"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         y_true = labels_like(y_true, y_pred)
         scale = 100.0 / np.maximum(np.abs(y_true), _config.epsilon())
         diff = y_pred - y_true
@@ -71,7 +71,7 @@ class MeanSquaredLogarithmicError(Loss):
 
     default_name = "mean_squared_logarithmic_error"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         eps = _config.epsilon()
         y_true = labels_like(y_true, y_pred)
         shifted_pred = np.maximum(y_pred, eps) + 1.0
@@ -107,7 +107,7 @@ class CosineSimilarity(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.axis = axis
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         eps = _config.epsilon()
         y_true = labels_like(y_true, y_pred)
         true_unit = y_true / np.maximum(np.sqrt(np.sum(y_true * y_true, axis=self.axis, keepdims=True)), eps)
@@ -147,7 +147,7 @@ class Huber(Loss):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.delta = float(delta)
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         error = _difference(y_true, y_pred)
         small = np.abs(error) <= self.delta
         elements = np.where(small, 0.5 * error * error, self.delta * np.abs(error) - 0.5 * self.delta**2)
@@ -171,7 +171,7 @@ class LogCosh(Loss):
 
     default_name = "log_cosh"
 
-    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndGradient:
+    def compute(self, y_true: np.ndarray, y_pred: np.ndarray, with_gradient: bool) -> ValuesAndArrayGradient:
         error = _difference(y_true, y_pred)
         doubled = -2.0 * error
         softplus = np.maximum(doubled, 0) + np.log1p(np.exp(-np.abs(doubled)))
