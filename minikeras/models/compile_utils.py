@@ -29,6 +29,8 @@ _SAME_SHAPE_LOSSES = (
     losses_module.BinaryCrossentropy,
     losses_module.MeanSquaredError,
     losses_module.MeanAbsoluteError,
+    losses_module.BinaryFocalCrossentropy,
+    losses_module.CategoricalFocalCrossentropy,
 )
 
 
@@ -200,9 +202,10 @@ def check_targets(loss, y: np.ndarray, output_shape: tuple, what: str = "y") -> 
     """Refuse targets that cannot go with the model's output under `loss`, naming both shapes.
 
     Integer labels for `SparseCategoricalCrossentropy` must be whole numbers in
-    `[0, classes)`; the targets of the cross-entropies and of the mean squared
-    and absolute errors must have the output's shape (give or take a trailing
-    axis of 1). Other losses are not checked here.
+    `[0, classes)` (or its `ignore_class`); the targets of the cross-entropies
+    (focal ones too) and of the mean squared and absolute errors must have the
+    output's shape (give or take a trailing axis of 1). Other losses are not
+    checked here.
 
     Args:
         loss: a Loss instance, or None (nothing to check).
@@ -211,6 +214,6 @@ def check_targets(loss, y: np.ndarray, output_shape: tuple, what: str = "y") -> 
         what: the targets' name in the errors (`"y"`, `"y_val"`).
     """
     if isinstance(loss, losses_module.SparseCategoricalCrossentropy):
-        losses_module.checked_sparse_labels(y, output_shape, what, "the model's output")
+        losses_module.checked_sparse_labels(y, output_shape, what, "the model's output", loss.ignore_class)
     elif isinstance(loss, _SAME_SHAPE_LOSSES):
         losses_module.check_target_shape(y.shape, output_shape, what, "the model's output", loss)
