@@ -153,8 +153,8 @@ class LeakyReLU(Layer):
         super().__init__(**kwargs)
         if _real_number(negative_slope, "negative_slope", self) < 0:
             raise ValueError(
-                f"negative_slope of layer '{self.name}' must be a number >= 0. Received: "
-                f"negative_slope={negative_slope!r}"
+                "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a float. "
+                f"Received: negative_slope={negative_slope!r} (layer '{self.name}')."
             )
         self.negative_slope = float(negative_slope)
 

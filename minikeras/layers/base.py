@@ -393,9 +393,11 @@ def normalize_tuple(value: Any, n: int, argument: str, layer_name: str, allow_ze
             values = ()
     low = 0 if allow_zero else 1
     if len(values) != n or not all(isinstance(v, int) and v >= low for v in values):
+        relation = "value >= 0" if allow_zero else "value > 0"
         raise ValueError(
-            f"{argument} of layer '{layer_name}' must be an integer or a tuple of {n} integers >= {low}. "
-            f"Received: {argument}={value!r}"
+            f"The `{argument}` argument must be a tuple of {n} integers. Received {argument}={value!r}, "
+            f"including values that do not satisfy `{relation}` (layer '{layer_name}'; an integer "
+            f"stands for {n} equal values)."
         )
     return values
 
@@ -404,7 +406,9 @@ def normalize_padding(value: str, layer_name: str) -> str:
     """Return "valid" or "same" (case-insensitive), or raise naming the layer."""
     padding = value.lower() if isinstance(value, str) else value
     if padding not in ("valid", "same"):
-        raise ValueError(f"padding of layer '{layer_name}' must be 'valid' or 'same'. Received: padding={value!r}")
+        raise ValueError(
+            f"The `padding` argument must be one of {{'valid', 'same'}}. Received: {value!r} (layer '{layer_name}')."
+        )
     return padding
 
 
@@ -413,8 +417,8 @@ def normalize_data_format(value: str | None, layer_name: str) -> str:
     data_format = "channels_last" if value is None else str(value).lower()
     if data_format not in ("channels_last", "channels_first"):
         raise ValueError(
-            f"data_format of layer '{layer_name}' must be 'channels_last' or 'channels_first'. "
-            f"Received: data_format={value!r}"
+            "The `data_format` argument must be one of {'channels_first', 'channels_last'}. "
+            f"Received: data_format={value!r} (layer '{layer_name}')."
         )
     return data_format
 

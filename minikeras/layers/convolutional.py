@@ -134,7 +134,8 @@ class Conv2D(Layer):
         super().__init__(**kwargs)
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ValueError(
-                f"filters of layer '{self.name}' must be a positive integer. Received: filters={filters!r}"
+                "Invalid value for argument `filters`. Expected a strictly positive value. "
+                f"Received filters={filters!r} (layer '{self.name}')."
             )
         self.filters = int(filters)
         if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups <= 0:

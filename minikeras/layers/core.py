@@ -49,7 +49,9 @@ class InputLayer(Layer):
             batch_shape = tuple(batch_shape)
             shape, batch_size = batch_shape[1:], batch_shape[0]
         if shape is None:
-            raise ValueError(f"InputLayer '{self.name}' needs a shape. Received: shape=None, batch_shape=None")
+            raise ValueError(
+                f"You must pass a `shape` argument. InputLayer '{self.name}' received shape=None, batch_shape=None."
+            )
         self.batch_shape = (batch_size, *_as_shape(shape, "shape", self.name))
         self.built = True
 
@@ -122,7 +124,10 @@ class Dense(Layer):
     ) -> None:
         super().__init__(**_pop_input_dim(kwargs))
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
-            raise ValueError(f"units of layer '{self.name}' must be a positive integer. Received: units={units!r}")
+            raise ValueError(
+                "Received an invalid value for `units`, expected a positive integer. "
+                f"Received: units={units!r} (layer '{self.name}')."
+            )
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)

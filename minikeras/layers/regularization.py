@@ -53,7 +53,10 @@ class Dropout(Layer):
     ) -> None:
         super().__init__(**kwargs)
         if not _is_real(rate) or not 0 <= rate < 1:
-            raise ValueError(f"rate of layer '{self.name}' must be a number in [0, 1). Received: rate={rate!r}")
+            raise ValueError(
+                "Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate!r} (layer '{self.name}'; 1 would drop everything)."
+            )
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(
                 f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}"

@@ -52,8 +52,8 @@ class ZeroPadding2D(Layer):
                 rows, cols = padding
             except (TypeError, ValueError):
                 raise ValueError(
-                    f"padding of layer '{self.name}' must be an int, a pair (rows, cols) or a pair of pairs "
-                    f"((top, bottom), (left, right)). Received: padding={padding!r}"
+                    f"`padding` should have two elements. Received: padding={padding!r}. The padding of layer "
+                    f"'{self.name}' is an int, a pair (rows, cols) or a pair of pairs ((top, bottom), (left, right))."
                 ) from None
         return (
             normalize_tuple(rows, 2, "padding", self.name, allow_zero=True),
