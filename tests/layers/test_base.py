@@ -71,7 +71,7 @@ def test_layer_call_rejects_an_input_of_the_wrong_rank_or_channels():
         (lambda: layers.Dense(2, activation="relux"), 'Did you mean "relu"'),
         (lambda: layers.Dense(2, kernel_initializer="glorot"), "initializer"),
         (lambda: layers.Dense(2, bogus=1), "bogus"),
-        (lambda: layers.Dropout(1.0), r"Invalid value received for argument `rate`.*Received: rate=1.0 \(layer 'dropout"),
+        (lambda: layers.Dropout(1.0), r"Invalid value received for argument `rate`.*rate=1.0 \(layer"),
         (lambda: layers.Dropout(-0.2), r"Received: rate=-0.2"),
     ],
 )

@@ -105,7 +105,8 @@ def test_noise_shape_shares_one_draw_along_its_unit_axes():
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5, "0.5", None, True, float("nan")])
 def test_a_rate_outside_zero_one_is_refused_naming_the_layer(rate):
-    with pytest.raises(ValueError, match=rf"Invalid value received for argument `rate`.*Received: rate={re.escape(repr(rate))} \(layer 'drop'"):
+    message = rf"Invalid value received for argument `rate`.*rate={re.escape(repr(rate))} \(layer 'drop'"
+    with pytest.raises(ValueError, match=message):
         layers.Dropout(rate, name="drop")
 
 
