@@ -7,6 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# Keras also publishes its serialization API under keras.utils.
+from minikeras.saving import deserialize_keras_object, serialize_keras_object
+from minikeras.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from minikeras.utils.naming import clear_session
 from minikeras.utils.py_dataset import PyDataset
 from minikeras.utils.random import set_random_seed
@@ -74,4 +84,19 @@ def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     return one_hot
 
 
-__all__ = ["HDF5Dataset", "PyDataset", "clear_session", "plot_history", "set_random_seed", "to_categorical"]
+__all__ = [
+    "CustomObjectScope",
+    "HDF5Dataset",
+    "PyDataset",
+    "clear_session",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
+    "plot_history",
+    "register_keras_serializable",
+    "serialize_keras_object",
+    "set_random_seed",
+    "to_categorical",
+]
