@@ -26,6 +26,23 @@ KERAS_LAYER_OPTIONS: dict[str, dict[str, Any]] = {
     "Dense": {"kernel_constraint": None, "bias_constraint": None, "quantization_config": None},
     "Conv2D": {"activity_regularizer": None, "groups": 1, "kernel_constraint": None, "bias_constraint": None},
 }
+# Keras layers with no `build` of their own: Keras writes no `build_config` for them, built or not.
+KERAS_LAYERS_WITHOUT_BUILD_CONFIG = frozenset(
+    {
+        "InputLayer",
+        "Activation",
+        "AveragePooling2D",
+        "Dropout",
+        "ELU",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "LeakyReLU",
+        "MaxPooling2D",
+        "ReLU",
+        "Reshape",
+        "Softmax",
+    }
+)
 _VARIANCE_SCALING_OPTIONS = {"input_axes": None, "output_axes": None}
 KERAS_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "keras.initializers": {
@@ -54,23 +71,22 @@ def dtype_policy(name: str) -> dict:
     return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
 
 
-def keras_layer_config(class_name: str, config: dict, builtin: bool) -> dict:
+def keras_layer_config(builtin_class: str | None, config: dict) -> dict:
     """Return a layer's config as Keras writes it.
 
     Args:
-        class_name: the layer's class name.
+        builtin_class: the name of the nearest built-in `keras.layers` class the layer's class is
+            (or derives from), whose `get_config` Keras runs and whose missing options are added;
+            None for a layer that derives from `Layer` alone.
         config: its `get_config()` output (not changed).
-        builtin: whether the class is minikeras's own `keras.layers` class (its missing Keras
-            options are then added); a custom layer only gets the dtype policy.
     """
     config = dict(config)
     # Keras 3 never writes a layer's `input_shape`: the model's InputLayer entry carries it.
     config.pop("batch_input_shape", None)
-    if class_name != "InputLayer" and isinstance(config.get("dtype"), str):
+    if builtin_class != "InputLayer" and isinstance(config.get("dtype"), str):
         config["dtype"] = dtype_policy(config["dtype"])
-    if builtin:
-        for key, value in KERAS_LAYER_OPTIONS.get(class_name, {}).items():
-            config.setdefault(key, value)
+    for key, value in KERAS_LAYER_OPTIONS.get(builtin_class or "", {}).items():
+        config.setdefault(key, value)
     return config
 
 

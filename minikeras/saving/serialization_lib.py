@@ -30,7 +30,6 @@ from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras import regularizers as regularizers_module
 from minikeras.layers.base import Layer
-from minikeras.layers.core import InputLayer
 from minikeras.metrics.base import MeanMetricWrapper
 from minikeras.models.sequential import Sequential
 from minikeras.optimizers import schedules as schedules_module
@@ -141,9 +140,9 @@ def serialize_keras_object(obj: Any) -> Any:
         )
     entry = _class_entry(type(obj), _inner_config(obj))
     if isinstance(obj, Layer):
-        builtin = entry["registered_name"] is None
-        entry["config"] = keras_form.keras_layer_config(type(obj).__name__, entry["config"], builtin)
-        if obj.built and not isinstance(obj, InputLayer) and obj._build_input_shape is not None:
+        base = _builtin_layer_class(type(obj))
+        entry["config"] = keras_form.keras_layer_config(base, entry["config"])
+        if obj.built and obj._build_input_shape is not None and base not in keras_form.KERAS_LAYERS_WITHOUT_BUILD_CONFIG:
             entry["build_config"] = {"input_shape": obj._build_input_shape}
     if isinstance(entry["config"], dict):
         entry["config"] = keras_form.keras_nested(entry["config"])
@@ -210,6 +209,14 @@ def builtin_module(cls: type) -> str | None:
     for module, table in CLASS_TABLES.items():
         if table.get(cls.__name__) is cls and module != "minikeras.activations":
             return module
+    return None
+
+
+def _builtin_layer_class(cls: type) -> str | None:
+    """The name of the nearest built-in layer class `cls` is or derives from (`Layer` only for itself)."""
+    for klass in cls.__mro__:
+        if builtin_module(klass) == "keras.layers" and (klass is cls or klass is not Layer):
+            return klass.__name__
     return None
 
 
@@ -503,10 +510,15 @@ def _instantiate(cls: type, config: dict, inner: dict, custom_objects, safe_mode
 
 
 def _instantiate_model(cls: type, config: dict, inner: dict, custom_objects) -> Sequential:
-    if not isinstance(inner.get("layers"), list) or "name" not in inner:
+    if "layers" not in inner or "name" not in inner:
         raise ValueError(
             "A Sequential model configuration must be a dictionary containing the 'name' and 'layers' keys. "
             f"Received: config={inner}"
+        )
+    if not isinstance(inner["layers"], list):
+        raise TypeError(
+            f"{cls} could not be deserialized properly: its 'layers' must be a list of layer configs. "
+            f"Full object config: {config}"
         )
     if cls is Sequential:
         model = serialization.model_from_config({"class_name": "Sequential", "config": inner}, custom_objects)
