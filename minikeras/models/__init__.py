@@ -44,6 +44,7 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
             `type(layer).from_config(layer.get_config())`.
     """
     if clone_function is None:
+
         def clone_function(layer: Layer) -> Layer:
             return type(layer).from_config(layer.get_config())
 

@@ -73,7 +73,9 @@ def deserialize_keras_object(
     """Return the object a config describes; see `minikeras.saving.serialization_lib.deserialize_keras_object`."""
     from minikeras.saving import serialization_lib
 
-    return serialization_lib.deserialize_keras_object(config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs)
+    return serialization_lib.deserialize_keras_object(
+        config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -97,7 +97,7 @@ def keras_entry(entry: dict) -> dict:
     optimizer's learning-rate schedule, a layer's initializers) are handled by `keras_nested`.
     """
     module, class_name, config = entry.get("module"), entry.get("class_name"), entry.get("config")
-    if not isinstance(module, str) or not isinstance(config, dict):
+    if not isinstance(module, str) or not isinstance(class_name, str) or not isinstance(config, dict):
         return entry
     options = KERAS_OPTIONS.get(module, {}).get(class_name, {})
     rounded = FLOAT32_VALUES.get(module, {})

@@ -142,7 +142,11 @@ def serialize_keras_object(obj: Any) -> Any:
     if isinstance(obj, Layer):
         base = _builtin_layer_class(type(obj))
         entry["config"] = keras_form.keras_layer_config(base, entry["config"])
-        if obj.built and obj._build_input_shape is not None and base not in keras_form.KERAS_LAYERS_WITHOUT_BUILD_CONFIG:
+        if (
+            obj.built
+            and obj._build_input_shape is not None
+            and base not in keras_form.KERAS_LAYERS_WITHOUT_BUILD_CONFIG
+        ):
             entry["build_config"] = {"input_shape": obj._build_input_shape}
     if isinstance(entry["config"], dict):
         entry["config"] = keras_form.keras_nested(entry["config"])
@@ -228,7 +232,12 @@ def _serialize_activation(activation: activations_module.Activation) -> dict | N
         return None
     default = activations_module.ALL_ACTIVATIONS.get(activation.name)
     if type(default) is cls and default.get_config() == activation.get_config():
-        return {"module": "builtins", "class_name": "function", "config": activation.name, "registered_name": "function"}
+        return {
+            "module": "builtins",
+            "class_name": "function",
+            "config": activation.name,
+            "registered_name": "function",
+        }
     return {
         "module": "minikeras.activations",
         "class_name": cls.__name__,
@@ -324,7 +333,9 @@ def deserialize_keras_object(
             )
         return retrieve(inner, registered_name, module, "function", config, custom_objects)
     if not isinstance(inner, dict):
-        raise TypeError(f"Expected 'config' to be a dict for {class_name}, instead got {type(inner)}. Full config: {config}")
+        raise TypeError(
+            f"Expected 'config' to be a dict for {class_name}, instead got {type(inner)}. Full config: {config}"
+        )
     found = retrieve(class_name, registered_name, module, "class", config, custom_objects)
     if not isinstance(found, type):  # a registered function or object under a class's name
         return found
@@ -363,7 +374,12 @@ def _from_module_objects(config: str | dict, module_objects: dict, custom_object
     found = module_objects[name]
     if not isinstance(found, type):
         return found
-    entry = {"module": builtin_module(found), "class_name": found.__name__, "config": inner or {}, "registered_name": None}
+    entry = {
+        "module": builtin_module(found),
+        "class_name": found.__name__,
+        "config": inner or {},
+        "registered_name": None,
+    }
     with registry.CustomObjectScope({found.__name__: found}):
         return deserialize_keras_object(entry, custom_objects, safe_mode)
 
@@ -376,7 +392,9 @@ def _deserialize_special(class_name: str, inner: Any, config: dict, custom_objec
     if class_name == "__ellipsis__":
         return Ellipsis
     if class_name == "__slice__":
-        return slice(*(deserialize_keras_object(inner[key], custom_objects, safe_mode) for key in ("start", "stop", "step")))
+        return slice(
+            *(deserialize_keras_object(inner[key], custom_objects, safe_mode) for key in ("start", "stop", "step"))
+        )
     if class_name == "__lambda__":
         raise ValueError(
             "Requested the deserialization of a Python lambda. This carries a potential risk of arbitrary code "

@@ -5,6 +5,7 @@ import importlib.util
 import json
 import os
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -54,12 +55,20 @@ MK_CUSTOM = golden_script.custom_objects(minikeras)
 KERAS_CUSTOM = golden_script.custom_objects(keras)
 
 
+def unnumbered(entry, reference):
+    """`entry` with Keras's numbered default name ("precision_3", as other tests made precisions before)
+    replaced by `reference`'s name when that is the same name unnumbered."""
+    name, base = entry["config"].get("name"), reference["config"].get("name")
+    if isinstance(name, str) and isinstance(base, str) and re.fullmatch(rf"{re.escape(base)}_\d+", name):
+        return {**entry, "config": {**entry["config"], "name": base}}
+    return entry
+
+
 @pytest.mark.parametrize("name", OBJECT_NAMES)
 def test_both_write_the_same_dict(name):
     spec = golden_script.OBJECTS[name]
-    assert comparable(ours(golden_script.build(minikeras, spec))) == comparable(
-        theirs(golden_script.build(keras, spec))
-    )
+    mine = ours(golden_script.build(minikeras, spec))
+    assert comparable(mine) == comparable(unnumbered(theirs(golden_script.build(keras, spec)), mine))
 
 
 @pytest.mark.parametrize("name", OBJECT_NAMES)
@@ -104,7 +113,9 @@ def test_custom_objects_cross_over(name):
     assert {**entry, "module": None} == {**expected, "module": None}  # each library's classes live in its own module
     key = entry["config"] if entry["class_name"] == "function" else entry["registered_name"]
     unregistered = name.startswith("unregistered")
-    obj = keras.saving.deserialize_keras_object(entry, custom_objects={key: KERAS_CUSTOM[name]} if unregistered else None)
+    obj = keras.saving.deserialize_keras_object(
+        entry, custom_objects={key: KERAS_CUSTOM[name]} if unregistered else None
+    )
     back = minikeras.saving.deserialize_keras_object(
         expected, custom_objects={key: MK_CUSTOM[name]} if unregistered else None
     )
@@ -119,6 +130,7 @@ def _same_weights(source, target):
     target.set_weights([np.asarray(w) for w in source.get_weights()])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["mlp", "cnn", "pooled", "flat", "global_max", "compiled"])
 def test_model_json_crosses_over_and_predicts_alike(name):
     mk_model = golden_script.models(minikeras)[name]

@@ -232,7 +232,12 @@ def test_model_from_json_reads_keras_2_json():
 
 def test_keras_internal_module_paths_and_old_function_entries():
     dense = deserialize_keras_object(
-        {"module": "keras.src.layers.core.dense", "class_name": "Dense", "config": {"units": 2}, "registered_name": None}
+        {
+            "module": "keras.src.layers.core.dense",
+            "class_name": "Dense",
+            "config": {"units": 2},
+            "registered_name": None,
+        }
     )
     assert isinstance(dense, layers.Dense)
     relu = deserialize_keras_object(
@@ -331,7 +336,9 @@ def test_a_config_never_imports_the_module_it_names(monkeypatch):
     monkeypatch.delitem(sys.modules, "this", raising=False)
     for module, class_name in [("this", "Anything"), ("keras.src.nope", "Dense"), ("minikeras.fast.plan", "plan")]:
         with pytest.raises((TypeError, ValueError)):
-            deserialize_keras_object({"module": module, "class_name": class_name, "config": {}, "registered_name": None})
+            deserialize_keras_object(
+                {"module": module, "class_name": class_name, "config": {}, "registered_name": None}
+            )
     assert "this" not in sys.modules
 
 
