@@ -263,14 +263,25 @@ def _serialize_model(model: Sequential) -> dict:
 
 
 def _compile_config(model: Sequential) -> dict:
-    """The model's compile arguments as Keras writes them ({} when it is not compiled)."""
-    config = serialization.compile_config(model)
-    if config is None:
+    """The model's compile arguments as Keras writes them ({} when it is not compiled).
+
+    Unlike a file's training config, any metric `serialize_keras_object` can write is accepted
+    (a plain function included, as Keras writes it).
+    """
+    if not model.compiled:
         return {}
-    config["optimizer"] = serialize_keras_object(model.optimizer)
-    config["loss"] = serialize_keras_object(model.loss)
-    for key, specs in (("metrics", model._metric_specs), ("weighted_metrics", model._weighted_metric_specs)):
-        config[key] = serialize_keras_object(list(specs)) if specs else None
+    metrics, weighted = model._metric_specs, model._weighted_metric_specs
+    config = {
+        "optimizer": serialize_keras_object(model.optimizer),
+        "loss": serialize_keras_object(model.loss),
+        "loss_weights": None if model._loss_weight == 1.0 else model._loss_weight,
+        "metrics": serialize_keras_object(list(metrics)) if metrics else None,
+        "weighted_metrics": serialize_keras_object(list(weighted)) if weighted else None,
+        # Keras's execution options, which minikeras accepts and ignores: it runs eagerly, with no JIT.
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
     return keras_form.keras_nested(config)
 
 
@@ -374,14 +385,8 @@ def _from_module_objects(config: str | dict, module_objects: dict, custom_object
     found = module_objects[name]
     if not isinstance(found, type):
         return found
-    entry = {
-        "module": builtin_module(found),
-        "class_name": found.__name__,
-        "config": inner or {},
-        "registered_name": None,
-    }
-    with registry.CustomObjectScope({found.__name__: found}):
-        return deserialize_keras_object(entry, custom_objects, safe_mode)
+    with registry.CustomObjectScope(custom_objects or {}):
+        return _instantiate(found, {"class_name": found.__name__}, inner or {}, custom_objects, safe_mode)
 
 
 def _deserialize_special(class_name: str, inner: Any, config: dict, custom_objects, safe_mode: bool) -> Any:
@@ -547,7 +552,8 @@ def _instantiate_model(cls: type, config: dict, inner: dict, custom_objects) -> 
         model.build(tuple(build_config["input_shape"]))
     compile_config = config.get("compile_config")
     if isinstance(compile_config, dict) and compile_config:
-        serialization.compile_from_config(model, compile_config, custom_objects)
+        # As Keras: every compile argument deserialized (names stay names), then `compile`.
+        model.compile(**deserialize_keras_object(compile_config, custom_objects))
     return model
 
 

@@ -206,6 +206,19 @@ def test_a_compiled_model_round_trips_its_compile_arguments():
     assert type(model.loss).__name__ == "CategoricalCrossentropy" and model.loss.label_smoothing == 0.1
 
 
+def test_function_metrics_and_weighted_metrics_round_trip_and_train():
+    model = minikeras.Sequential([minikeras.Input((3,)), layers.Dense(2, name="d")], name="m")
+    model.compile(
+        optimizer="sgd", loss="mse", metrics=[minikeras.metrics.binary_accuracy, "mae"], weighted_metrics=["mse"]
+    )
+    text = model.to_json()
+    assert json.loads(text)["compile_config"]["metrics"][0] == GOLDEN["functions"]["metric_binary_accuracy"]
+    again = minikeras.models.model_from_json(text)
+    assert again.to_json() == text
+    history = again.fit(np.zeros((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+    assert set(history.history) == {"loss", "binary_accuracy", "mae", "mse"}
+
+
 def test_to_json_passes_its_arguments_to_json_dumps():
     model = golden_script.models(minikeras)["mlp"]
     assert model.to_json(indent=2, sort_keys=True) == json.dumps(json.loads(model.to_json()), indent=2, sort_keys=True)
