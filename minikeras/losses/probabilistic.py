@@ -170,13 +170,12 @@ class SparseCategoricalCrossentropy(Loss):
         return np.asarray(y_true).reshape(shape) != self.ignore_class
 
     def get_config(self) -> dict:
-        # Keras's config leaves out `axis`; it is kept here so that a loss with another axis round-trips.
-        return {
-            **super().get_config(),
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-            "axis": self.axis,
-        }
+        # Keras's config has no `axis`: at its default it is left out, so the dict is Keras's; another axis is
+        # written so that the loss round-trips (Keras ignores the extra key).
+        config = {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class}
+        if self.axis != -1:
+            config["axis"] = self.axis
+        return config
 
     def takes_softmax_shortcut(self) -> bool:
         """Probabilities, not logits, classes on the last axis."""

@@ -25,6 +25,16 @@ def load_model(
     return _load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
+def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Sequential:
+    """Rebuild a model from `model.to_json()` output (minikeras's or Keras's).
+
+    See `minikeras.saving.serialization_lib.model_from_json`.
+    """
+    from minikeras.saving.serialization_lib import model_from_json as _model_from_json
+
+    return _model_from_json(json_string, custom_objects=custom_objects)
+
+
 def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | None = None) -> Sequential:
     """Return a new model with the same architecture and freshly initialized weights.
 
@@ -35,6 +45,7 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
             model is cloned the same way, layer by layer.
     """
     if clone_function is None:
+
         def clone_function(layer: Layer) -> Layer:
             return type(layer).from_config(layer.get_config())
 
@@ -46,4 +57,4 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
     return clone
 
 
-__all__ = ["Sequential", "clone_model", "load_model"]
+__all__ = ["Sequential", "clone_model", "load_model", "model_from_json"]

@@ -457,6 +457,16 @@ class Sequential(Trainer):
             config["build_input_shape"] = self.input_shape
         return config
 
+    def to_json(self, **kwargs: Any) -> str:
+        """Return the model's config as Keras's JSON (`minikeras.models.model_from_json` reads it back).
+
+        Args:
+            **kwargs: passed to `json.dumps` (`indent=2`, `sort_keys=True`...).
+        """
+        from minikeras.saving.serialization_lib import model_to_json
+
+        return model_to_json(self, **kwargs)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict[str, Any] | None = None) -> Self:
         """Rebuild a model (architecture only) from `get_config()` output."""

@@ -60,6 +60,24 @@ def load_weights(model: Sequential, filepath: str | os.PathLike[str], skip_misma
     saving_api.load_weights(model, filepath, skip_mismatch=skip_mismatch)
 
 
+def serialize_keras_object(obj: Any) -> Any:
+    """Return the config Keras 3 writes for `obj`; see `minikeras.saving.serialization_lib.serialize_keras_object`."""
+    from minikeras.saving import serialization_lib
+
+    return serialization_lib.serialize_keras_object(obj)
+
+
+def deserialize_keras_object(
+    config: Any, custom_objects: dict[str, Any] | None = None, safe_mode: bool = True, **kwargs: Any
+) -> Any:
+    """Return the object a config describes; see `minikeras.saving.serialization_lib.deserialize_keras_object`."""
+    from minikeras.saving import serialization_lib
+
+    return serialization_lib.deserialize_keras_object(
+        config, custom_objects=custom_objects, safe_mode=safe_mode, **kwargs
+    )
+
+
 def __getattr__(name: str) -> Any:
     if name == "ModelFileError":  # the error class lives with the file readers
         from minikeras.saving.h5_reading import ModelFileError
@@ -72,6 +90,7 @@ __all__ = [
     "CustomObjectScope",
     "ModelFileError",
     "custom_object_scope",
+    "deserialize_keras_object",
     "get_custom_objects",
     "get_registered_name",
     "get_registered_object",
@@ -81,4 +100,5 @@ __all__ = [
     "register_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
 ]

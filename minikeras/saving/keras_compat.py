@@ -170,3 +170,19 @@ def metric_entries(metrics):
         else:
             result.append(entry)
     return result
+
+
+def drop_neutral_options(entry: dict, cls, neutral: dict) -> dict:
+    """Return a copy of `entry` without the options of `neutral` that `cls` does not accept and that
+    hold their neutral value (such as `ignore_class=None` on SparseCategoricalCrossentropy).
+
+    An option `cls` lacks at any other value is left in place, so that `cls` refuses it by name.
+    """
+    config = dict(entry.get("config") or {})
+    accepted = accepted_arguments(cls)
+    if accepted is None:
+        return entry
+    for key, value in neutral.items():
+        if key in config and key not in accepted and config[key] == value:
+            del config[key]
+    return {**entry, "config": config}

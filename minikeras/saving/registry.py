@@ -62,7 +62,28 @@ def _scope_stack() -> list[dict[str, Any]]:
 
 def get_registered_name(obj: Any) -> str:
     """The name `obj` (a class or function) is saved under: `"package>Name"` when registered, else its own name."""
-    return getattr(obj, "_registered_name", None) or obj.__name__
+    return _own_registered_name(obj) or obj.__name__
+
+
+def _own_registered_name(obj: Any) -> str | None:
+    """The name `obj` itself was registered under, or None.
+
+    Read from `obj`'s own namespace, not through inheritance: a subclass of a registered
+    class is not registered (Keras keys its table by the object, with the same effect).
+    """
+    try:
+        return vars(obj).get("_registered_name")
+    except TypeError:  # an object without a __dict__
+        return None
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """The global table of registered objects (Keras's `keras.saving.get_custom_objects`).
+
+    It is the live table: adding `{"name": object}` to it makes the name known to every lookup,
+    as registering does.
+    """
+    return _custom_objects
 
 
 def get_registered_object(
@@ -111,12 +132,6 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
 
 # Keras's name for the same decorator.
 register_keras_serializable = register_serializable
-
-
-def get_custom_objects() -> dict[str, Any]:
-    """The live table of registered custom objects (Keras's `get_custom_objects`): adding an entry,
-    `get_custom_objects()["my_fn"] = my_fn`, makes the name known to every lookup."""
-    return _custom_objects
 
 
 def registered_objects() -> dict[str, Any]:
@@ -236,7 +251,7 @@ def _find(name: str, table: dict, custom_objects: dict | None):
 
 def serialize(obj: Any, module: str) -> dict:
     """Return Keras's config form `{"module", "class_name", "config", "registered_name"}`."""
-    registered = getattr(type(obj), "_registered_name", None)
+    registered = _own_registered_name(type(obj))
     return {
         "module": module,
         "class_name": type(obj).__name__,

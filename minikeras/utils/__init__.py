@@ -7,6 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# Keras also publishes its serialization API under keras.utils.
+from minikeras.saving import deserialize_keras_object, serialize_keras_object
+from minikeras.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from minikeras.utils.naming import clear_session
 from minikeras.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from minikeras.utils.py_dataset import PyDataset
@@ -23,28 +33,11 @@ if TYPE_CHECKING:
     from minikeras.utils.hdf5_dataset import HDF5Dataset
 
 
-# Keras also publishes its serialization helpers under `keras.utils`; they live in `minikeras.saving`.
-_FROM_SAVING = (
-    "CustomObjectScope",
-    "custom_object_scope",
-    "deserialize_keras_object",
-    "get_custom_objects",
-    "get_registered_name",
-    "get_registered_object",
-    "register_keras_serializable",
-    "serialize_keras_object",
-)
-
-
 def __getattr__(name: str) -> Any:
     if name == "HDF5Dataset":  # h5py is imported only when this is used
         from minikeras.utils.hdf5_dataset import HDF5Dataset
 
         return HDF5Dataset
-    if name in _FROM_SAVING:
-        from minikeras import saving
-
-        return getattr(saving, name)
     raise AttributeError(f"module 'minikeras.utils' has no attribute {name!r}")
 
 
@@ -94,15 +87,22 @@ def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
 
 
 __all__ = [
+    "CustomObjectScope",
     "HDF5Dataset",
     "PyDataset",
     "clear_session",
+    "custom_object_scope",
     "normalize",
     "pack_x_y_sample_weight",
     "pad_sequences",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "plot_history",
+    "register_keras_serializable",
+    "serialize_keras_object",
     "set_random_seed",
     "to_categorical",
     "unpack_x_y_sample_weight",
-    *_FROM_SAVING,
 ]
