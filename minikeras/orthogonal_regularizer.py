@@ -41,19 +41,13 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
-        if (
-            isinstance(factor, bool)
-            or not isinstance(factor, (int, float))
-            or not math.isfinite(factor)
-            or factor < 0
-        ):
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor < 0:
             raise ValueError(
                 f"Invalid value for argument factor: expected a non-negative float. Received: factor={factor!r}"
             )
         if mode not in _MODES:
             raise ValueError(
-                'Invalid value for argument `mode`. Expected one of {"rows", "columns"}. '
-                f"Received: mode={mode!r}"
+                f'Invalid value for argument `mode`. Expected one of {{"rows", "columns"}}. Received: mode={mode!r}'
             )
         self.factor = float(np.float32(factor))
         self.mode = mode

@@ -97,7 +97,7 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-ALL_REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+ALL_REGULARIZERS: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
 
 # Defined in its own module, which subclasses Regularizer above (hence imported here, not at the top).
 from minikeras.orthogonal_regularizer import OrthogonalRegularizer  # noqa: E402

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 
 import numpy as np
@@ -57,9 +56,9 @@ class RemoteMonitor(Callback):
         self.send_as_json = send_as_json
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        # Here, not at the top: urllib.request and http.client are slow to import, and
-        # `import minikeras` stays light.
+        # Here, not at the top: `import minikeras` stays light.
         import http.client
+        import json
         import urllib.error
         import urllib.parse
         import urllib.request

@@ -91,7 +91,9 @@ class Progbar:
         self._time_after_first_step: float | None = None
         self._prev_total_width = 0
 
-    def update(self, current: int, values: Iterable[tuple[str, Any]] | None = None, finalize: bool | None = None) -> None:
+    def update(
+        self, current: int, values: Iterable[tuple[str, Any]] | None = None, finalize: bool | None = None
+    ) -> None:
         """Update the bar.
 
         Args:
