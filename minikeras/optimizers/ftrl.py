@@ -58,7 +58,8 @@ class Ftrl(Optimizer):
             )
         if learning_rate_power > 0.0:
             raise ValueError(
-                f"`learning_rate_power` needs to be negative or zero. Received: learning_rate_power={learning_rate_power}."
+                "`learning_rate_power` needs to be negative or zero. "
+                f"Received: learning_rate_power={learning_rate_power}."
             )
         for label, value in (
             ("l1_regularization_strength", l1_regularization_strength),
