@@ -70,7 +70,8 @@ def _weights_as(layer: Any, replacements: dict[int, Any]) -> Iterator[None]:
 
 def traced_call(layer: Any, x: np.ndarray, call: Callable[[Any], Any]) -> tuple[np.ndarray, Callable]:
     """Run `call(x)` for `layer` recording it; return its output and a function from dL/dy to
-    `(dL/dx, {weight name: dL/dw})` for the layer's trainable variables.
+    `(dL/dx, {weight name: dL/dw})` for the layer's trainable variables (the losses `call` adds with
+    `add_loss` included: their total is left in `layer._call_losses`).
 
     The trainable variables are seen by `call` through the layer's attributes (`self.w`, or a list
     `self.kernels`), as Keras's custom layers hold them; inside the trace those attributes hold the
@@ -84,13 +85,19 @@ def traced_call(layer: Any, x: np.ndarray, call: Callable[[Any], Any]) -> tuple[
 
     def run(arguments: Any) -> Any:
         inputs, *weights = arguments
+        layer._call_losses = []
         with _weights_as(layer, {id(v): w for v, w in zip(variables, weights)}):
-            return call(inputs)
+            output = call(inputs)
+        # The losses `call` added with `add_loss` are part of what is differentiated: their
+        # gradient reaches the weights through the same trace.
+        added = sum(layer._call_losses) if layer._call_losses else 0.0
+        return traced_tuple((output, added))
 
-    vjp, y = autograd.make_vjp(run)(traced_tuple((x, *[v.value for v in variables])))
+    vjp, (y, added) = autograd.make_vjp(run)(traced_tuple((x, *[v.value for v in variables])))
+    layer._call_losses = [float(added)] if np.ndim(added) == 0 and added != 0.0 else layer._call_losses
 
     def backward(grad: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        gradients = vjp(grad)
+        gradients = vjp((grad, 1.0))
         grad_x = np.asarray(gradients[0], dtype=x.dtype)
         weight_grads = {
             name: np.asarray(g, dtype=v.value.dtype) for name, v, g in zip(names, variables, gradients[1:])
