@@ -39,7 +39,8 @@ def _binary(x1: Any, x2: Any) -> tuple[Any, Any, Any]:
     k1, k2 = _kind(x1), _kind(x2)
     if k1 in "IF" and k2 in "IF":  # two Python numbers: a tensor as Keras gives, not a numpy scalar
         x1, x2 = convert_to_tensor(x1), convert_to_tensor(x2)
-    elif k1 in "iub" and k2 in "fF":
+        k1, k2 = _kind(x1), _kind(x2)
+    if k1 in "iub" and k2 in "fF":
         x1 = cast(x1, x2.dtype if k2 == "f" else config.floatx())
     elif k2 in "iub" and k1 in "fF":
         x2 = cast(x2, x1.dtype if k1 == "f" else config.floatx())

@@ -1,6 +1,6 @@
 """Keras's `keras.ops.linalg`: norms, determinants, inverses, solves and decompositions of (batched) matrices.
 
-Matrices are the last two axes. Under autograd, `norm`, `det`, `slogdet`, `inv`, `solve`,
+Matrices are the last two axes. Under autograd, `norm`, `det`, `inv`, `solve`,
 `solve_triangular`, `cholesky`, `eigh` and `svd` are differentiable (autograd's own gradients);
 `qr` is not.
 """
@@ -98,13 +98,6 @@ def det(x: Any) -> Tensor:
     return array_module(x).linalg.det(x)
 
 
-def slogdet(x: Any) -> tuple[Tensor, Tensor]:
-    """The sign and the log of the absolute value of the determinant of each square matrix."""
-    x = _square(x, "slogdet")
-    sign, logabsdet = array_module(x).linalg.slogdet(x)
-    return sign, logabsdet
-
-
 def inv(x: Any) -> Tensor:
     """The inverse of each square matrix."""
     x = _square(x, "inv")
@@ -161,7 +154,6 @@ __all__ = [
     "inv",
     "norm",
     "qr",
-    "slogdet",
     "solve",
     "solve_triangular",
     "svd",

@@ -1,4 +1,5 @@
-"""Keras's products of tensors: `matmul`, `dot`, `einsum`, `tensordot`, `outer`, `inner`, `kron`, `cross`, `trace`."""
+"""Keras's products of tensors (`matmul`, `dot`, `einsum`, `tensordot`, `outer`, `inner`, `kron`, `cross`) and the
+matrix functions of its numpy namespace (`trace`, `slogdet`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from minikeras.ops.backend import array_module
-from minikeras.ops.core import Tensor, cast, convert_to_tensor
+from minikeras.ops.core import Tensor, cast, convert_to_tensor, float_operand
 from minikeras.ops.shapes import diagonal, moveaxis
 
 
@@ -131,6 +132,15 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
     return array_module(d).sum(d, axis=-1)
 
 
+def slogdet(x: Any) -> tuple[Tensor, Tensor]:
+    """The sign and the log of the absolute value of the determinant of each square matrix."""
+    x = float_operand(x)
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"`slogdet` expects square matrices on the last two axes. Received: x.shape={x.shape}")
+    sign, logabsdet = array_module(x).linalg.slogdet(x)
+    return sign, logabsdet
+
+
 __all__ = [
     "cross",
     "dot",
@@ -139,6 +149,7 @@ __all__ = [
     "kron",
     "matmul",
     "outer",
+    "slogdet",
     "tensordot",
     "trace",
     "vdot",

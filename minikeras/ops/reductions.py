@@ -120,7 +120,8 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
     # The shift is a constant for the gradient: its derivative cancels out exactly.
     shift = np.max(value_of(x), axis=axis, keepdims=True)
     shift = np.where(np.isfinite(shift), shift, 0).astype(x.dtype)
-    out = xp.log(xp.sum(xp.exp(x - shift), axis=axis, keepdims=True)) + shift
+    with np.errstate(divide="ignore"):  # all -inf: log(0) = -inf is the answer
+        out = xp.log(xp.sum(xp.exp(x - shift), axis=axis, keepdims=True)) + shift
     if not keepdims:
         out = xp.squeeze(out, axis=axis) if axis is not None else xp.reshape(out, ())
     return out
