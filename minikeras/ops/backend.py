@@ -63,7 +63,7 @@ def value_of(x: Any) -> Any:
     """The array inside `x` without its autograd trace (`x` itself when it is not traced)."""
     box = _box_type()
     while box is not None and isinstance(x, box):
-        x = x._value
+        x = getattr(x, "_value")  # noqa: B009  (Box's field; mypy sees only `type`)
     return x
 
 

@@ -63,6 +63,11 @@ def _geometry(
     return out, reads
 
 
+def _batch(read: tuple[slice, ...]) -> tuple[slice, ...]:
+    """The index of one window offset's reads, every sample of the batch and every channel."""
+    return (slice(None), *read)
+
+
 def _padded(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
     if all(lo == hi == 0 for lo, hi in pads):
         return x
@@ -70,7 +75,8 @@ def _padded(x: np.ndarray, pads: Pads, value: float) -> np.ndarray:
 
 
 def _cropped(x: np.ndarray, pads: Pads) -> np.ndarray:
-    return x[(slice(None), *(slice(lo, x.shape[i + 1] - hi) for i, (lo, hi) in enumerate(pads)), slice(None))]
+    key = (slice(None), *(slice(lo, x.shape[i + 1] - hi) for i, (lo, hi) in enumerate(pads)), slice(None))
+    return x[key]
 
 
 # --------------------------------------------------------------------------- convolution
@@ -122,7 +128,7 @@ def _conv_vjp_input(ans, x, kernel, strides, dilation, pads):
         grad = np.zeros(padded_shape, dtype=np.result_type(g, kernel))
         _, reads = _geometry(x.shape[1:-1], window, strides, dilation, pads)
         for p, read in enumerate(reads):  # col2im: each offset's columns go back where they were read
-            grad[(slice(None), *read)] += grad_cols[..., p, :]
+            grad[_batch(read)] += grad_cols[..., p, :]
         return _cropped(grad, pads)
 
     return vjp
@@ -148,9 +154,9 @@ conv_channels_last = differentiable(_conv_forward, _conv_vjp_input, _conv_vjp_ke
 def _max_pool_forward(x: np.ndarray, window, strides, pads) -> np.ndarray:
     out, reads = _geometry(x.shape[1:-1], window, strides, (1,) * len(window), pads)
     padded = _padded(x, pads, -np.inf)
-    result = padded[(slice(None), *reads[0])].copy()
+    result = padded[_batch(reads[0])].copy()
     for read in reads[1:]:
-        np.maximum(result, padded[(slice(None), *read)], out=result)
+        np.maximum(result, padded[_batch(read)], out=result)
     return result
 
 
@@ -161,8 +167,8 @@ def _max_pool_vjp(ans, x, window, strides, pads):
         grad = np.zeros(padded.shape, dtype=g.dtype)
         unclaimed = np.ones(ans.shape, dtype=bool)
         for read in reads:  # each window's gradient goes to its first maximum only
-            winner = unclaimed & (padded[(slice(None), *read)] == ans)
-            grad[(slice(None), *read)] += np.where(winner, g, 0)
+            winner = unclaimed & (padded[_batch(read)] == ans)
+            grad[_batch(read)] += np.where(winner, g, 0)
             unclaimed &= ~winner
         return _cropped(grad, pads)
 
@@ -178,15 +184,15 @@ def window_counts(spatial: Sequence[int], window, strides, pads) -> np.ndarray:
     ones = np.ones((1, *spatial, 1))
     out, reads = _geometry(spatial, window, strides, (1,) * len(window), pads)
     padded = _padded(ones, pads, 0.0)
-    return sum(padded[(slice(None), *read)] for read in reads)  # type: ignore[return-value]
+    return sum(padded[_batch(read)] for read in reads)  # type: ignore[return-value]
 
 
 def _average_pool_forward(x: np.ndarray, window, strides, pads) -> np.ndarray:
     _, reads = _geometry(x.shape[1:-1], window, strides, (1,) * len(window), pads)
     padded = _padded(x, pads, 0.0)
-    total = padded[(slice(None), *reads[0])].copy()
+    total = padded[_batch(reads[0])].copy()
     for read in reads[1:]:
-        total += padded[(slice(None), *read)]
+        total += padded[_batch(read)]
     return total / window_counts(x.shape[1:-1], window, strides, pads).astype(x.dtype)
 
 
@@ -197,7 +203,7 @@ def _average_pool_vjp(ans, x, window, strides, pads):
         padded_shape = (x.shape[0], *(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)), x.shape[-1])
         grad = np.zeros(padded_shape, dtype=g.dtype)
         for read in reads:
-            grad[(slice(None), *read)] += share
+            grad[_batch(read)] += share
         return _cropped(grad, pads)
 
     return vjp

@@ -143,7 +143,8 @@ def qr(x: Any, mode: str = "reduced") -> tuple[np.ndarray, np.ndarray]:
     """The QR decomposition `x = q @ r` of each matrix (`mode` "reduced" or "complete"; not differentiable)."""
     if mode not in ("reduced", "complete"):
         raise ValueError(f"`mode` must be 'reduced' or 'complete'. Received: mode={mode!r}")
-    q, r = np.linalg.qr(np.asarray(value_of(float_operand(x))), mode=mode)
+    numpy_mode: Any = mode
+    q, r = np.linalg.qr(np.asarray(value_of(float_operand(x))), mode=numpy_mode)
     return q, r
 
 

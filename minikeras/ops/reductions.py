@@ -137,13 +137,13 @@ def _index_result(index: np.ndarray, x: np.ndarray, axis: int | None, keepdims: 
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
     """The index of the largest entry along `axis` (of the flattened `x` when None), as int32; ties: the first."""
     x = np.asarray(value_of(convert_to_tensor(x)))
-    return _index_result(np.argmax(x, axis=axis), x, axis, keepdims)
+    return _index_result(np.asarray(np.argmax(x, axis=axis)), x, axis, keepdims)
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> np.ndarray:
     """The index of the smallest entry along `axis` (of the flattened `x` when None), as int32; ties: the first."""
     x = np.asarray(value_of(convert_to_tensor(x)))
-    return _index_result(np.argmin(x, axis=axis), x, axis, keepdims)
+    return _index_result(np.asarray(np.argmin(x, axis=axis)), x, axis, keepdims)
 
 
 def any(x: Any, axis: Axis = None, keepdims: bool = False) -> np.ndarray:  # noqa: A001  (Keras's name)

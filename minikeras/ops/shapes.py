@@ -300,12 +300,13 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
     """
     x = convert_to_tensor(x)
     widths = _pad_widths(pad_width, x.ndim)
+    numpy_mode: Any = mode  # numpy's stubs want one of its literal mode names
     if constant_values is not None and mode != "constant":
         raise ValueError(f"`constant_values` only applies to mode='constant'. Received: mode={mode!r}")
     if not is_traced(x):
         if mode == "constant":
             return np.pad(x, widths, mode="constant", constant_values=constant_values or 0)
-        return np.pad(x, widths, mode=mode)
+        return np.pad(x, widths, mode=numpy_mode)
     if mode not in ("constant", "edge", "reflect", "symmetric", "wrap"):
         raise ValueError(
             f"Under autograd, `mode` must be constant, edge, reflect, symmetric or wrap. Received: mode={mode!r}"
@@ -323,7 +324,7 @@ def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: Any = N
             shape[axis] = source.size
             x = xp.where((source >= 0).reshape(shape), picked, constant_values or 0)
         else:
-            x = take(x, np.pad(np.arange(n), (before, after), mode=mode), axis=axis)
+            x = take(x, np.pad(np.arange(n), (before, after), mode=numpy_mode), axis=axis)
     return x
 
 
