@@ -13,7 +13,7 @@ them. The modules `windows`, `constants` and `special` are kernels of the built-
 Example:
     >>> from minikeras import ops
     >>> ops.softmax(ops.convert_to_tensor([[1.0, 2.0, 3.0]]))
-    array([[0.09003057, 0.24472848, 0.66524094]], dtype=float32)
+    array([[0.09003057, 0.24472846, 0.66524094]], dtype=float32)
 """
 
 from __future__ import annotations
