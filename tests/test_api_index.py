@@ -26,6 +26,8 @@ NAMESPACES = [
     "minikeras.saving",
     "minikeras.utils",
     "minikeras.config",
+    "minikeras.random",
+    "minikeras.ops",
 ]
 ROW = re.compile(r"^\| `([\w.]+)` \| (.*) \|$", re.M)
 
