@@ -65,9 +65,8 @@ def build(custom: bool):
 
     make = Linear if custom else layers.Dense
     keras.utils.set_random_seed(0)
-    model = keras.Sequential(
-        [keras.Input((784,)), make(256, activation="relu"), make(128, activation="relu"), make(10, activation="softmax")]
-    )
+    hidden = [make(256, activation="relu"), make(128, activation="relu")]
+    model = keras.Sequential([keras.Input((784,)), *hidden, make(10, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     return model
 

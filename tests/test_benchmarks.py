@@ -112,3 +112,19 @@ def test_scaling_splits_a_training_step_into_the_steps_fit_runs():
     assert names[0] == f"{model.layers[0].name} (Conv2D) + {model.layers[1].name} (MaxPooling2D)"
     assert len(names) == 5  # two conv + pool steps, Flatten, two Dense
     assert all(forward > 0 and np.isfinite(backward) for _, forward, backward in split)
+
+
+def test_the_autodiff_benchmark_compares_the_same_computation():
+    """The custom Dense of benchmarks/autodiff.py computes what the built-in Dense does, step for step."""
+    pytest.importorskip("autograd")
+    bench = _load("autodiff")
+    custom, builtin = bench.build(True), bench.build(False)
+    builtin.set_weights(custom.get_weights())
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 784)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 16)]
+    np.testing.assert_allclose(custom.predict(x, verbose=0), builtin.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+    bench.step_time(custom, x, y, 2)
+    bench.step_time(builtin, x, y, 2)
+    for a, b in zip(custom.get_weights(), builtin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
