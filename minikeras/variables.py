@@ -14,10 +14,12 @@ arrays (never variables), and numpy functions see it through `__array__`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike, DTypeLike
 
 
 def _value_of(other: Any) -> Any:

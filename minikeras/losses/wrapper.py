@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 from minikeras.losses.base import Loss
 from minikeras.saving import registry
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 
 class LossFunctionWrapper(Loss):
