@@ -97,7 +97,12 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
-ALL_REGULARIZERS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+ALL_REGULARIZERS: dict[str, type[Regularizer]] = {"l1": L1, "l2": L2, "l1_l2": L1L2, "L1": L1, "L2": L2, "L1L2": L1L2}
+
+# Defined in its own module, which subclasses Regularizer above (hence imported here, not at the top).
+from minikeras.orthogonal_regularizer import OrthogonalRegularizer  # noqa: E402
+
+ALL_REGULARIZERS.update(OrthogonalRegularizer=OrthogonalRegularizer, orthogonal_regularizer=OrthogonalRegularizer)
 
 
 def get(identifier: RegularizerLike) -> Regularizer | None:
@@ -119,3 +124,4 @@ def deserialize(config: dict | str, custom_objects: dict | None = None) -> Regul
 
 # Keras's snake-case spellings of the classes.
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer

@@ -182,6 +182,6 @@ def test_a_weight_without_an_initializer_gets_keras_default():
     from minikeras import layers
 
     layer = layers.Dense(3)
-    weight = layer.add_weight("w", (40, 30), initializer=None)
+    weight = layer.add_weight("w", (40, 30), initializer=None).numpy()
     limit = np.sqrt(6 / 70)
     assert weight.std() > 0 and np.abs(weight).max() <= limit

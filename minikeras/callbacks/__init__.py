@@ -12,6 +12,7 @@ from minikeras.callbacks.model_checkpoint import ModelCheckpoint
 from minikeras.callbacks.monitor_callback import MonitorCallback
 from minikeras.callbacks.progbar_logger import ProgbarLogger
 from minikeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from minikeras.callbacks.remote_monitor import RemoteMonitor
 from minikeras.callbacks.swap_ema_weights import SwapEMAWeights
 from minikeras.callbacks.terminate_on_nan import TerminateOnNaN
 
@@ -28,6 +29,7 @@ __all__ = [
     "MonitorCallback",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
     "SwapEMAWeights",
     "TerminateOnNaN",
 ]

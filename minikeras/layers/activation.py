@@ -286,7 +286,7 @@ class PReLU(Layer):
                 f"Layer '{self.name}' (PReLU) needs every axis that is not shared to be known. "
                 f"Received: input_shape={input_shape}, shared_axes={self.shared_axes}"
             )
-        self.alpha = self.add_weight("alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer)
+        self.alpha = self._add_param("alpha", shape, self.alpha_initializer, regularizer=self.alpha_regularizer)
         # alpha fixes the rank and every axis it does not share; a shared axis may change size.
         shared = set(self.shared_axes or [])
         self.input_spec = InputSpec(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import inspect
 import math
 import threading
 from collections.abc import Iterator, Sequence
@@ -40,6 +41,7 @@ from minikeras import config as _config
 from minikeras import initializers, regularizers
 from minikeras.layers.input_spec import InputSpec
 from minikeras.utils.naming import to_snake_case, unique_name
+from minikeras.variables import Variable
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -111,6 +113,7 @@ class Layer:
         self.built = False
         self.grads: dict[str, np.ndarray] = {}
         self._params: dict[str, np.ndarray] = {}
+        self._variables: dict[str, Variable] = {}  # what add_weight handed to custom code, by weight name
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
         self._lent_gradients: dict[str, np.ndarray] = {}
@@ -127,7 +130,49 @@ class Layer:
         self._regularizers: dict[str, regularizers.Regularizer] = {}
 
     # ----------------------------------------------------------------- weights
-    def add_weight(
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Create a weight, register it and return it as a `Variable` (Keras's API for custom code).
+
+        Keras's signature: `add_weight(shape=None, initializer=None, dtype=None, trainable=True,
+        autocast=True, regularizer=None, constraint=None, aggregation="none",
+        overwrite_with_gradient=False, name=None)`. minikeras's older order, with the name first,
+        `add_weight(name, shape, initializer="glorot_uniform", trainable=True, dtype=None,
+        regularizer=None)`, is read too (a string first argument says which).
+
+        The variable shares its array with the layer: the optimizer's updates show in it and
+        `assign` changes what the layer computes with. Weights are returned by `get_weights()` in
+        the order they were added; a `regularizer`'s penalty is added to the training loss.
+        `autocast`, `aggregation` and `overwrite_with_gradient` change nothing here (one device,
+        one dtype); a `constraint` is refused, as minikeras does not apply constraints.
+        """
+        legacy = bool(args) and isinstance(args[0], str)
+        bound = (_LEGACY_ADD_WEIGHT if legacy else _KERAS_ADD_WEIGHT).bind(*args, **kwargs).arguments
+        if bound.get("constraint") is not None:
+            raise ValueError(
+                f"Layer '{self.name}': minikeras does not apply weight constraints. "
+                f"Received: constraint={bound['constraint']!r}"
+            )
+        if bound.get("shape") is None:
+            bound["shape"] = ()
+        name = bound.get("name") or _unused_name(self._params, "variable")
+        trainable = bool(bound.get("trainable", True))
+        self._add_param(
+            name,
+            bound["shape"],
+            bound.get("initializer") or ("glorot_uniform" if legacy else _default_initializer(bound.get("dtype"))),
+            trainable=trainable,
+            dtype=bound.get("dtype"),
+            regularizer=bound.get("regularizer"),
+        )
+        variable = Variable(self._params[name], name=name, trainable=trainable, path=f"{self.name}/{name}")
+        self._variables[name] = variable
+        return variable
+
+    def add_variable(self, *args: Any, **kwargs: Any) -> Variable:
+        """Keras's other name for `add_weight` (its state variables default to non-trainable in metrics)."""
+        return self.add_weight(*args, **kwargs)
+
+    def _add_param(
         self,
         name: str,
         shape: Sequence[int],
@@ -136,11 +181,14 @@ class Layer:
         dtype: DTypeLike | None = None,
         regularizer: regularizers.RegularizerLike = None,
     ) -> np.ndarray:
-        """Create a weight of `shape`, register it under `name` and return it.
+        """Create a weight of `shape`, register it under `name` and return the array itself
+        (what the built-in layers compute with).
 
         Weights are returned by `get_weights()` in the order they were added. A
         `regularizer`'s penalty on this weight is added to the training loss.
         """
+        if isinstance(shape, (int, np.integer)):
+            shape = (int(shape),)
         if name in self._params:
             raise ValueError(f"Layer '{self.name}' already has a weight named '{name}'.")
         shape = tuple(shape)
@@ -430,3 +478,39 @@ def normalize_data_format(value: str | None, layer_name: str) -> str:
 def is_last_axis_softmax(activation: object) -> bool:
     """Whether `activation` (an activations.Activation) is a softmax over the last axis."""
     return getattr(activation, "name", None) == "softmax" and getattr(activation, "axis", None) == -1
+
+
+# `add_weight`'s two argument orders: Keras 3's, and minikeras's older one with the name first.
+def _keras_add_weight(
+    shape=None,
+    initializer=None,
+    dtype=None,
+    trainable=True,
+    autocast=True,
+    regularizer=None,
+    constraint=None,
+    aggregation="none",
+    overwrite_with_gradient=False,
+    name=None,
+): ...
+
+
+def _legacy_add_weight(name, shape, initializer="glorot_uniform", trainable=True, dtype=None, regularizer=None): ...
+
+
+_KERAS_ADD_WEIGHT = inspect.signature(_keras_add_weight)
+_LEGACY_ADD_WEIGHT = inspect.signature(_legacy_add_weight)
+
+
+def _default_initializer(dtype: Any) -> str:
+    """Keras's default initializer when none is given: glorot_uniform for floats, zeros otherwise."""
+    return "glorot_uniform" if dtype is None or np.dtype(_config.standardize_dtype(dtype)).kind == "f" else "zeros"
+
+
+def _unused_name(taken: dict, base: str) -> str:
+    """`base`, `base_1`, ... : the first not in `taken`."""
+    name, count = base, 0
+    while name in taken:
+        count += 1
+        name = f"{base}_{count}"
+    return name

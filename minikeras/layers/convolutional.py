@@ -181,14 +181,14 @@ class Conv2D(Layer):
                 f"Received groups={self.groups}, but the input has {channels} channels "
                 f"(full input shape is {input_shape}; layer '{self.name}')."
             )
-        self.kernel = self.add_weight(
+        self.kernel = self._add_param(
             "kernel",
             (*self.kernel_size, channels // self.groups, self.filters),
             self.kernel_initializer,
             regularizer=self.kernel_regularizer,
         )
         self.bias = (
-            self.add_weight("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
+            self._add_param("bias", (self.filters,), self.bias_initializer, regularizer=self.bias_regularizer)
             if self.use_bias
             else None
         )

@@ -142,11 +142,11 @@ class Dense(Layer):
             raise ValueError(
                 f"The last axis of the input to Dense layer '{self.name}' must be known. Received: {input_shape}"
             )
-        self.kernel = self.add_weight(
+        self.kernel = self._add_param(
             "kernel", (in_features, self.units), self.kernel_initializer, regularizer=self.kernel_regularizer
         )
         self.bias = (
-            self.add_weight("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
+            self._add_param("bias", (self.units,), self.bias_initializer, regularizer=self.bias_regularizer)
             if self.use_bias
             else None
         )

@@ -141,17 +141,17 @@ class BatchNormalization(Layer):
             )
         shape = (features,)
         self.gamma = (
-            self.add_weight("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer)
+            self._add_param("gamma", shape, self.gamma_initializer, regularizer=self.gamma_regularizer)
             if self.scale
             else None
         )
         self.beta = (
-            self.add_weight("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer)
+            self._add_param("beta", shape, self.beta_initializer, regularizer=self.beta_regularizer)
             if self.center
             else None
         )
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight(
+        self.moving_mean = self._add_param("moving_mean", shape, self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self._add_param(
             "moving_variance", shape, self.moving_variance_initializer, trainable=False
         )
         # As Keras: the rank and the feature axis are fixed, every other axis may change size.

@@ -19,6 +19,7 @@ Tversky), `ctc`, `circle` and `generalized` (generalized cross-entropy).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,26 +57,38 @@ def _per_sample(
 ) -> Callable[..., np.ndarray]:
     """Make Keras's functional form of a loss: per-sample values, no reduction.
 
+    The function's signature is Keras's, `(y_true, y_pred, <parameters>)` with the
+    class's defaults (so `inspect.signature` shows it), and it refuses any other
+    argument, as Keras's function does.
+
     Args:
         loss_class: the loss.
         parameters: the names of the function's arguments after `y_true, y_pred`,
             in Keras's order, so that they may also be given by position.
         name: the function's name (the class's default name by default).
     """
+    defaults = inspect.signature(loss_class.__init__).parameters
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    signature = inspect.Signature(
+        [
+            inspect.Parameter("y_true", positional),
+            inspect.Parameter("y_pred", positional),
+            *(inspect.Parameter(option, positional, default=defaults[option].default) for option in parameters),
+        ]
+    )
 
-    def function(y_true, y_pred, *args, **kwargs):
-        if len(args) > len(parameters):
-            raise TypeError(f"{function.__name__}() takes at most {len(parameters) + 2} positional arguments.")
-        options = dict(zip(parameters, args))
-        twice = set(options) & set(kwargs)
-        if twice:
-            raise TypeError(f"{function.__name__}() got multiple values for arguments {sorted(twice)}.")
-        loss = loss_class(reduction="none", **options, **kwargs)
-        return loss(y_true, y_pred)
+    def function(*args, **kwargs):
+        try:
+            options = signature.bind(*args, **kwargs).arguments
+        except TypeError as error:
+            raise TypeError(f"{function.__name__}() {error}") from None
+        y_true, y_pred = options.pop("y_true"), options.pop("y_pred")
+        return loss_class(reduction="none", **options)(y_true, y_pred)
 
     function.__name__ = name or loss_class.default_name
     function.__qualname__ = function.__name__
     function.__doc__ = f"Per-sample values of `{loss_class.__name__}` (no reduction)."
+    function.__signature__ = signature  # type: ignore[attr-defined]
     return function
 
 

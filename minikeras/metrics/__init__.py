@@ -18,14 +18,21 @@ The metrics live in one module per family, all published here:
 * `regression`: mean squared/absolute/percentage/logarithmic errors, their
   root, cosine similarity, log-cosh, `R2Score`;
 * `probabilistic`: cross-entropies, KL divergence, Poisson;
-* `hinge`: the hinge losses as metrics;
+* `hinges`: the hinge losses as metrics;
+* `correlation`: the Pearson and concordance correlation coefficients
+  (`PearsonCorrelation`, `ConcordanceCorrelation` and their functions);
 * `iou`: intersection over union (`IoU`, `MeanIoU`, `BinaryIoU`, `OneHotIoU`,
   `OneHotMeanIoU`).
+
+As in Keras, the per-sample functions are published here too: the accuracies,
+`pearson_correlation`, `concordance_correlation`, and the loss functions Keras
+lists among its metrics (`mean_squared_error`, `binary_crossentropy`, `huber`...,
+the very functions of `minikeras.losses`).
 
 `get` turns a name, a config or a function into a metric; `resolve` does the
 same once the shapes of labels and predictions are known, which "accuracy"
 needs (see `minikeras.metrics.accuracies.resolve_accuracy`); `serialize`
-writes Keras's config form.
+writes Keras's config form and `deserialize` reads it back.
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ from minikeras.metrics.accuracies import (
     top_k_categorical_accuracy,
 )
 from minikeras.metrics.auc import AUC
-from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, registry_name
+from minikeras.metrics.base import Mean, MeanMetricWrapper, Metric, Sum, _serialize_function, registry_name
 from minikeras.metrics.confusion import (
     FalseNegatives,
     FalsePositives,
@@ -66,8 +73,14 @@ from minikeras.metrics.constrained import (
     SensitivityAtSpecificity,
     SpecificityAtSensitivity,
 )
+from minikeras.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from minikeras.metrics.f_score import F1Score, FBetaScore
-from minikeras.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from minikeras.metrics.hinges import CategoricalHinge, Hinge, SquaredHinge
 from minikeras.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from minikeras.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -88,6 +101,25 @@ from minikeras.metrics.regression import (
     _cosine_similarity,
 )
 from minikeras.saving import registry
+from minikeras.utils.naming import to_snake_case
+
+# The loss functions Keras publishes in keras.metrics too (the same functions as minikeras.losses').
+binary_crossentropy = losses.binary_crossentropy
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_crossentropy = losses.categorical_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
+categorical_hinge = losses.categorical_hinge
+hinge = losses.hinge
+squared_hinge = losses.squared_hinge
+huber = losses.huber
+kl_divergence = losses.kl_divergence
+log_cosh = losses.log_cosh
+mean_absolute_error = losses.mean_absolute_error
+mean_absolute_percentage_error = losses.mean_absolute_percentage_error
+mean_squared_error = losses.mean_squared_error
+mean_squared_logarithmic_error = losses.mean_squared_logarithmic_error
+poisson = losses.poisson
+sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
 
 _FUNCTIONS = {
     "binary_accuracy": binary_accuracy,
@@ -106,8 +138,14 @@ _UP = {
     "sparse_top_k_categorical_accuracy",
     "cosine_similarity",
 }
-# Every function a `MeanMetricWrapper` config may name (`fn`), Keras's "accuracy" function included.
-METRIC_FUNCTIONS: dict[str, Callable[..., Any]] = {**_FUNCTIONS, "accuracy": accuracy}
+# Every function a `MeanMetricWrapper` config may name (`fn`), Keras's "accuracy" function and the correlation
+# functions included (their names make the stateful metrics in `get`, as in Keras).
+METRIC_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    **_FUNCTIONS,
+    "accuracy": accuracy,
+    "pearson_correlation": pearson_correlation,
+    "concordance_correlation": concordance_correlation,
+}
 
 ALL_METRICS: dict[str, type] = {
     cls.__name__: cls
@@ -155,6 +193,8 @@ ALL_METRICS: dict[str, type] = {
         BinaryIoU,
         OneHotIoU,
         OneHotMeanIoU,
+        PearsonCorrelation,
+        ConcordanceCorrelation,
     )
 }
 # Keras's snake-case names of stateful metrics with no per-sample function ("rmse" is minikeras's shorthand).
@@ -180,6 +220,8 @@ _CLASS_NAMES: dict[str, type] = {
     "specificity_at_sensitivity": SpecificityAtSensitivity,
     "f_beta_score": FBetaScore,
     "f1_score": F1Score,
+    "pearson_correlation": PearsonCorrelation,
+    "concordance_correlation": ConcordanceCorrelation,
 }
 
 
@@ -216,11 +258,67 @@ def resolve(identifier: Metric | str | dict | Callable[..., Any], y_true_shape: 
     return metric
 
 
-def serialize(metric: Metric) -> dict | str:
-    """Return Keras's config form of `metric` (a plain name for function metrics)."""
+def serialize(metric: Metric | Callable[..., Any]) -> dict | str:
+    """Return Keras's config form of `metric` (a plain name for function metrics).
+
+    A metric function (`minikeras.metrics.pearson_correlation`) gives Keras's
+    function entry, `{"module": "builtins", "class_name": "function", "config": name, ...}`.
+    """
     if type(metric) is MeanMetricWrapper:
         return metric.name
+    if not isinstance(metric, (Metric, type)) and callable(metric) and hasattr(metric, "__name__"):
+        return _serialize_function(metric)
     return registry.serialize(metric, "keras.metrics")
+
+
+# The names `deserialize` knows, as Keras's table: every class by its name and snake-case name, Keras's short
+# aliases of the classes, and (where no class has the name) the metric functions.
+_DESERIALIZABLE: dict[str, Any] = {
+    **METRIC_FUNCTIONS,
+    **_CLASS_NAMES,
+    **{to_snake_case(name): cls for name, cls in ALL_METRICS.items()},
+    **ALL_METRICS,
+    "bce": BinaryCrossentropy,
+    "mse": MeanSquaredError,
+    "mae": MeanAbsoluteError,
+    "mape": MeanAbsolutePercentageError,
+    "msle": MeanSquaredLogarithmicError,
+}
+
+
+def deserialize(config: dict | str, custom_objects: dict[str, Any] | None = None) -> Metric | Callable[..., Any]:
+    """Return the metric or metric function a config (as `serialize` gives) or a name stands for.
+
+    As in Keras, a class's name or snake-case name (`"PearsonCorrelation"`,
+    `"pearson_correlation"`, `"mse"`) gives a new metric with its defaults, a
+    class config `{"class_name": ..., "config": {...}}` that metric with its
+    config, and a function entry (`{"class_name": "function", "config": "huber"}`)
+    or the name of a function with no class (`"huber"`) the function itself.
+
+    Args:
+        config: a name or a config dict.
+        custom_objects: extra `{name: class or function}` to accept (custom
+            metrics), looked in first.
+
+    Returns:
+        A `Metric`, or a per-sample metric function.
+
+    Raises:
+        ValueError: for an unknown name, with the closest known one suggested.
+    """
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        name = config.get("config")
+        found = None
+        if isinstance(name, str):
+            found = registry.get_registered_object(name, custom_objects, module_objects=METRIC_FUNCTIONS)
+        if found is None or not callable(found):
+            raise ValueError(
+                f"Unknown metric function: {name!r}.{registry.suggest(str(name), METRIC_FUNCTIONS)} A custom "
+                "function must be registered with minikeras.saving.register_serializable() or passed in "
+                f"custom_objects. Full config: {config}"
+            )
+        return found
+    return registry.resolve(config, _DESERIALIZABLE, "metric", Metric, custom_objects=custom_objects)
 
 
 __all__ = [
@@ -233,6 +331,7 @@ __all__ = [
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
     "CategoricalHinge",
+    "ConcordanceCorrelation",
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
@@ -253,6 +352,7 @@ __all__ = [
     "Metric",
     "OneHotIoU",
     "OneHotMeanIoU",
+    "PearsonCorrelation",
     "Poisson",
     "Precision",
     "PrecisionAtRecall",
@@ -272,13 +372,32 @@ __all__ = [
     "TruePositives",
     "accuracy",
     "binary_accuracy",
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "concordance_correlation",
     "confusion_counts",
+    "deserialize",
     "get",
+    "hinge",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "mean_absolute_error",
+    "mean_absolute_percentage_error",
+    "mean_squared_error",
+    "mean_squared_logarithmic_error",
+    "pearson_correlation",
+    "poisson",
     "registry_name",
     "resolve",
     "serialize",
     "sparse_categorical_accuracy",
+    "sparse_categorical_crossentropy",
     "sparse_top_k_categorical_accuracy",
+    "squared_hinge",
     "top_k_categorical_accuracy",
 ]

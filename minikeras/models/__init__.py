@@ -25,6 +25,15 @@ def load_model(
     return _load_model(filepath, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
+def save_model(
+    model: Sequential, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True
+) -> None:
+    """Save `model` to `.keras` or `.h5` (Keras's `keras.models.save_model`); see `minikeras.saving.save_model`."""
+    from minikeras.saving import save_model as _save_model
+
+    _save_model(model, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Sequential:
     """Rebuild a model from `model.to_json()` output (minikeras's or Keras's).
 
@@ -57,4 +66,4 @@ def clone_model(model: Sequential, clone_function: Callable[[Layer], Layer] | No
     return clone
 
 
-__all__ = ["Sequential", "clone_model", "load_model", "model_from_json"]
+__all__ = ["Sequential", "clone_model", "load_model", "model_from_json", "save_model"]

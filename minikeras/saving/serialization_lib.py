@@ -89,7 +89,7 @@ CLASS_TABLES: dict[str, dict[str, Any]] = {
 FUNCTION_TABLES: dict[str, dict[str, Any]] = {
     "keras.activations": activations_module.ALL_ACTIVATIONS,
     "keras.losses": losses_module.LOSS_FUNCTIONS,
-    "keras.metrics": metrics_module._FUNCTIONS,
+    "keras.metrics": metrics_module.METRIC_FUNCTIONS,
 }
 # The Keras policy classes a layer's `dtype` may be written as; minikeras keeps a dtype as its name.
 _DTYPE_POLICIES = ("DTypePolicy", "FloatDTypePolicy")

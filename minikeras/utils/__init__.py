@@ -19,6 +19,7 @@ from minikeras.saving.registry import (
 )
 from minikeras.utils.naming import clear_session
 from minikeras.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from minikeras.utils.progbar import Progbar
 from minikeras.utils.py_dataset import PyDataset
 from minikeras.utils.random import set_random_seed
 from minikeras.utils.sequences import normalize, pad_sequences
@@ -89,6 +90,7 @@ def to_categorical(x: ArrayLike, num_classes: int | None = None) -> np.ndarray:
 __all__ = [
     "CustomObjectScope",
     "HDF5Dataset",
+    "Progbar",
     "PyDataset",
     "clear_session",
     "custom_object_scope",
