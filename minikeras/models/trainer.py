@@ -342,6 +342,10 @@ class Trainer:
             validation_freq: validate every this many epochs (int), or at the
                 epochs (1-based) in a list.
 
+        At the end (also when stopped by an error), before the callbacks' `on_train_end`, the
+        optimizer sets the weights' final values (`Optimizer.finalize_variable_values`): with
+        `use_ema=True`, their moving averages, as Keras does.
+
         Returns:
             The `History` callback: `.history` maps each log key ("loss",
             each metric, "val_" versions) to a list with one value per epoch.
