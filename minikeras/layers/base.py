@@ -207,7 +207,7 @@ class Layer:
             budget[0] -= size
         # None means Keras's default for a float weight.
         value = initializers.get(initializer or "glorot_uniform")(shape, dtype=dtype or self.dtype)
-        value = np.ascontiguousarray(value, dtype=dtype or self.dtype)
+        value = np.ascontiguousarray(value, dtype=dtype or self.dtype).reshape(shape)  # (0-d stays 0-d)
         self._params[name] = value
         self._trainable_params[name] = bool(trainable)
         regularizer = regularizers.get(regularizer)
@@ -300,7 +300,16 @@ class Layer:
         """Create the weights for inputs of `input_shape` (batch axis included)."""
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        """Return the output shape for `input_shape`; identity by default."""
+        """Return the output shape for `input_shape`.
+
+        Identity by default. A layer defined by Keras's `call` (and no `forward`) that does not say
+        its output shape is run once on zeros of that shape (unknown sizes taken as 1) to find it,
+        as Keras infers it by running `call` symbolically.
+        """
+        if self._defines_call() and self.built:
+            probe = np.zeros([1 if d is None else d for d in input_shape], dtype=self.dtype)
+            output = np.shape(self._run_call(probe, training=False))
+            return (input_shape[0], *output[1:]) if output else output
         return tuple(input_shape)
 
     def build_for(self, input_shape: Sequence[int | None]) -> None:
@@ -338,12 +347,46 @@ class Layer:
 
     # ----------------------------------------------------------------- compute
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
-        """Compute the output for `x`; keep what `backward` needs only if `training`."""
-        raise NotImplementedError(f"{type(self).__name__} must implement forward().")
+        """Compute the output for `x`; keep what `backward` needs only if `training`.
+
+        A layer written as Keras's are, with only `call(inputs)` (optionally `training`), runs it
+        here; in training the call is traced by autograd (`minikeras.autodiff`), so `backward` is
+        its vector-Jacobian product.
+        """
+        if not self._defines_call():
+            raise NotImplementedError(f"{type(self).__name__} must implement forward() (or Keras's call()).")
+        if not training:
+            return np.asarray(self._run_call(x, training=False))
+        from minikeras import autodiff
+
+        y, vjp = autodiff.traced_call(self, x, lambda inputs: self._run_call(inputs, training=True))
+        self.save_for_backward({"vjp": vjp})
+        return y
 
     def backward(self, grad: np.ndarray) -> np.ndarray:
         """Given dL/dy, store the weight gradients in `self.grads` and return dL/dx."""
-        raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+        if not self._defines_call():
+            raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+        grad_x, weight_grads = self.saved_for_backward()["vjp"](grad)
+        for name, value in weight_grads.items():
+            out = self.gradient_out(name)
+            if out is not None:
+                out[...] = value
+                value = out
+            self.grads[name] = value
+        return grad_x
+
+    def _defines_call(self) -> bool:
+        """Whether this layer is written as Keras's: a `call` method instead of `forward`."""
+        return callable(getattr(self, "call", None)) and type(self).forward is Layer.forward
+
+    def _run_call(self, x: Any, training: bool) -> Any:
+        """`self.call(x)`, passing `training` if `call` takes it (Keras passes it only then)."""
+        call = self.call  # type: ignore[attr-defined]
+        parameters = _call_parameters(type(self))
+        if "training" in parameters:
+            return call(x, training=training)
+        return call(x)
 
     def lend_gradient_arrays(self, arrays: dict[str, np.ndarray] | None) -> None:
         """Give the layer arrays where `backward` may write its weights' gradients, or take them back.
@@ -514,3 +557,12 @@ def _unused_name(taken: dict, base: str) -> str:
         count += 1
         name = f"{base}_{count}"
     return name
+
+
+def _call_parameters(cls: type) -> tuple[str, ...]:
+    """The parameter names of `cls.call` (cached on the class: `forward` asks at every step)."""
+    cached = cls.__dict__.get("_minikeras_call_parameters")
+    if cached is None:
+        cached = tuple(inspect.signature(cls.call).parameters)  # type: ignore[attr-defined]
+        cls._minikeras_call_parameters = cached  # type: ignore[attr-defined]
+    return cached

@@ -81,15 +81,17 @@ class Loss:
         """The per-sample values and, if `with_gradient`, their gradient (see `ValuesAndGradient`)."""
         if type(self).call is Loss.call:
             raise NotImplementedError(f"{type(self).__name__} must define compute(y_true, y_pred, with_gradient).")
-        if with_gradient:
-            raise NotImplementedError(
-                f"{type(self).__name__} defines only call(): it gives values but no gradient, and minikeras has no "
-                "automatic differentiation. Define compute(y_true, y_pred, with_gradient) to train with it."
-            )
-        return np.asarray(self.call(y_true, y_pred)), None
+        if not with_gradient:
+            return np.asarray(self.call(y_true, y_pred)), None
+        # Keras's way: only call() is written; its gradient comes from autograd (`minikeras.autodiff`).
+        from minikeras import autodiff
+
+        values, vjp = autodiff.value_and_vjp(lambda p: self.call(y_true, p), y_pred)
+        return values, lambda coefficients: np.asarray(vjp(coefficients), dtype=y_pred.dtype)
 
     def call(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """Keras's hook for a custom loss: the per-sample values (no gradient; see `compute`)."""
+        """Keras's hook for a custom loss: the per-sample values. Written in `minikeras.ops`, its
+        gradient comes from autograd (the `autodiff` extra); `compute` gives one by hand instead."""
         raise NotImplementedError
 
     def value_mask(self, y_true: np.ndarray, y_pred: np.ndarray, values: np.ndarray) -> np.ndarray | None:

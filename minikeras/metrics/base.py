@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minikeras import config as _config
+from minikeras import initializers as _initializers
+from minikeras.variables import Variable
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -39,7 +41,11 @@ class Metric:
     def __init__(self, name: str | None = None, dtype: DTypeLike | None = None) -> None:
         self.name = name or registry_name(type(self))
         self.dtype = _config.floatx() if dtype is None else dtype
-        self.reset_state()
+        self._state_variables: list[tuple[Variable, np.ndarray]] = []  # (variable, its initial value)
+        # minikeras's own metrics make their state in reset_state; a metric written as Keras's makes it
+        # with add_variable after this constructor returns, so its own reset_state cannot run yet.
+        if type(self).reset_state.__module__.startswith("minikeras."):
+            self.reset_state()
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         """Add one batch: `(y_true, y_pred, sample_weight=None)`, or `Mean`'s `(values, sample_weight=None)`."""
@@ -49,7 +55,45 @@ class Metric:
         raise NotImplementedError
 
     def reset_state(self) -> None:
-        raise NotImplementedError
+        """Set every state variable (`add_variable`) back to its initial value."""
+        for variable, initial in getattr(self, "_state_variables", ()):
+            variable.assign(initial)
+
+    # -- state variables, as Keras's custom metrics make them
+    def add_variable(
+        self,
+        shape: Any = (),
+        initializer: Any = "zeros",
+        dtype: DTypeLike | None = None,
+        aggregation: str = "sum",
+        name: str | None = None,
+    ) -> Variable:
+        """Create a state variable (a `Variable`: `assign`, `assign_add`, `value`, ...) that
+        `reset_state` sets back to its initial value. `aggregation` is accepted for Keras's signature
+        (one device: nothing to aggregate)."""
+        shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        dtype = _config.standardize_dtype(dtype or self.dtype)
+        value = np.array(_initializers.get(initializer or "zeros")(shape, dtype=dtype), dtype=dtype).reshape(shape)
+        variable = Variable(value, name=name or f"variable_{len(self._state_variables)}", trainable=False)
+        variable.path = f"{self.name}/{variable.name}"
+        self._state_variables.append((variable, value.copy()))
+        return variable
+
+    def add_weight(
+        self,
+        name: str | None = None,
+        shape: Any = (),
+        aggregation: str = "sum",
+        initializer: Any = None,
+        dtype: DTypeLike | None = None,
+    ) -> Variable:
+        """Keras's older name for `add_variable` (note its argument order: name first)."""
+        return self.add_variable(shape, initializer or "zeros", dtype=dtype, aggregation=aggregation, name=name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state variables made with `add_variable` / `add_weight`."""
+        return [variable for variable, _ in self._state_variables]
 
     def __call__(self, *args: Any, **kwargs: Any) -> float | np.ndarray:
         """Add one batch (`update_state`) and return the result so far, as calling a Keras metric does.

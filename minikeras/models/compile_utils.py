@@ -46,13 +46,19 @@ def check_compile_kwargs(kwargs: dict) -> None:
 
 
 def resolve_loss(loss) -> losses_module.Loss:
-    """Return the Loss object for `compile(loss=...)`: a name, a config dict or a Loss instance.
+    """Return the Loss object for `compile(loss=...)`: a name, a config dict, a Loss instance or a
+    function of `(y_true, y_pred)` (its gradient then comes from autograd).
 
     Raises:
         ValueError: for `None` or an unknown name.
     """
     if loss is None:
         raise ValueError("compile() needs a loss, e.g. loss='categorical_crossentropy'. Received: loss=None")
+    if callable(loss) and not isinstance(loss, (losses_module.Loss, type)):
+        # A function of (y_true, y_pred) written by the user, as Keras's compile takes it.
+        from minikeras.losses.wrapper import LossFunctionWrapper
+
+        return LossFunctionWrapper(loss)
     return losses_module.get(loss)
 
 

@@ -1,12 +1,17 @@
 """Optimizers: each updates (param, grad) pairs in place and keeps per-parameter slots."""
 
-from typing import overload
+from typing import Any, overload
 
 from minikeras.optimizers import schedules
 from minikeras.optimizers.adadelta import Adadelta
+from minikeras.optimizers.adafactor import Adafactor
 from minikeras.optimizers.adagrad import Adagrad
 from minikeras.optimizers.adam import Adam, AdamW
+from minikeras.optimizers.adamax import Adamax
 from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.ftrl import Ftrl
+from minikeras.optimizers.lamb import Lamb
+from minikeras.optimizers.lion import Lion
 from minikeras.optimizers.nadam import Nadam
 from minikeras.optimizers.rmsprop import RMSprop
 from minikeras.optimizers.sgd import SGD
@@ -20,6 +25,11 @@ ALL_OPTIMIZERS: dict[str, type] = {
     "adagrad": Adagrad,
     "adadelta": Adadelta,
     "nadam": Nadam,
+    "adamax": Adamax,
+    "ftrl": Ftrl,
+    "lion": Lion,
+    "lamb": Lamb,  # Keras's `get` does not know "lamb"; its files name the class, which it finds
+    "adafactor": Adafactor,
 }
 ALL_OPTIMIZERS.update({cls.__name__: cls for cls in list(ALL_OPTIMIZERS.values())})
 
@@ -40,15 +50,35 @@ def serialize(optimizer: Optimizer) -> dict:
     return registry.serialize(optimizer, "keras.optimizers")
 
 
+def deserialize(config: dict | str, custom_objects: dict[str, Any] | None = None) -> Optimizer:
+    """Return the optimizer a config (as `serialize` gives) or a name stands for.
+
+    Args:
+        config: `{"class_name": ..., "config": {...}}` (class names are matched case-insensitively, as Keras)
+            or a name.
+        custom_objects: extra names to accept (classes of custom optimizers).
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    return registry.resolve(config, ALL_OPTIMIZERS, "optimizer", Optimizer, custom_objects=custom_objects)
+
+
 __all__ = [
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
     "Nadam",
     "Optimizer",
     "RMSprop",
     "SGD",
+    "deserialize",
     "get",
     "schedules",
     "serialize",

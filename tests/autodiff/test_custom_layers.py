@@ -1,0 +1,106 @@
+"""Layers written as Keras's custom layers are, with `build` and `call` only: their backward pass is
+autograd's vector-Jacobian product of `call` (`minikeras.autodiff`)."""
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import config, layers
+
+pytest.importorskip("autograd", reason="the autodiff extra is not installed: pip install '.[autodiff]'")
+
+
+class Linear(keras.layers.Layer):
+    """Dense without activation, as the keras.io subclassing guide writes one."""
+
+    def __init__(self, units=32, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), initializer="random_normal", trainable=True)
+        self.b = self.add_weight(shape=(self.units,), initializer="zeros", trainable=True)
+
+    def call(self, inputs):
+        return inputs @ self.w + self.b
+
+
+class NoisyScale(keras.layers.Layer):
+    """A `training` branch and a non-trainable counter updated with `assign_add` inside `call`."""
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+        self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False, name="calls")
+
+    def call(self, inputs, training=None):
+        self.calls.assign_add(1.0)
+        out = inputs * self.scale
+        return out * 0.5 if training else out
+
+
+def _data(n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, 6)), rng.normal(size=(n, 3))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd_momentum", "adam"])
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_custom_linear_layer_trains_to_the_built_in_dense_weights(optimizer, fast):
+    x, y = _data()
+    models = []
+    for make in (lambda: Linear(3), lambda: layers.Dense(3)):
+        model = keras.Sequential([keras.Input((6,), dtype="float64"), make()])
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    for model in models:
+        opt = keras.optimizers.SGD(0.05, momentum=0.9) if optimizer == "sgd_momentum" else keras.optimizers.Adam(0.01)
+        model.compile(optimizer=opt, loss="mse")
+        with config.fast_paths(fast):
+            model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)  # 4 steps
+            model.train_on_batch(x[:8], y[:8])  # a fifth
+    for mine, builtin in zip(models[0].get_weights(), models[1].get_weights()):
+        np.testing.assert_allclose(mine, builtin, rtol=1e-10, atol=1e-12)
+
+
+def test_custom_layer_backward_matches_central_differences():
+    layer = NoisyScale(dtype="float64")
+    x = np.random.default_rng(1).normal(size=(4, 5))
+    layer(x)  # build
+    layer.scale.assign(np.linspace(0.5, 1.5, 5))
+    upstream = np.random.default_rng(2).normal(size=(4, 5))
+    y = layer.forward(x, training=True)
+    grad_x = layer.backward(upstream)
+    eps = 1e-6
+    numeric_x = np.zeros_like(x)
+    for index in np.ndindex(*x.shape):
+        bumped, lowered = x.copy(), x.copy()
+        bumped[index] += eps
+        lowered[index] -= eps
+        numeric_x[index] = (
+            np.sum(upstream * layer.forward(bumped, training=True))
+            - np.sum(upstream * layer.forward(lowered, training=True))
+        ) / (2 * eps)
+    np.testing.assert_allclose(grad_x, numeric_x, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(layer.grads["scale"], np.sum(upstream * x * 0.5, axis=0), rtol=1e-12)
+    assert y.shape == x.shape
+    assert float(layer.calls.numpy()) > 0  # assign inside a traced call stores the number
+
+
+def test_a_custom_layer_between_built_in_layers_trains_and_infers_its_shape():
+    x, y = _data()
+    model = keras.Sequential([keras.Input((6,)), layers.Dense(5, activation="tanh"), Linear(4), layers.Dense(3)])
+    assert model.output_shape == (None, 3) and model.layers[1].compute_output_shape((None, 5)) == (None, 4)
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(x, y, epochs=5, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_variables_from_add_weight_follow_the_optimizer_and_assign():
+    layer = Linear(2)
+    layer(np.ones((1, 3), "float32"))
+    assert isinstance(layer.w, keras.variables.Variable)
+    assert layer.w.value is layer.weights[0]  # the same array the optimizer updates
+    layer.w.assign(np.ones((3, 2)))
+    np.testing.assert_array_equal(layer(np.ones((1, 3), "float32")), [[3.0, 3.0]])
+    with pytest.raises(ValueError, match="must match"):
+        layer.w.assign(np.ones((2, 2)))
