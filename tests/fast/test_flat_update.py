@@ -146,6 +146,10 @@ OPTIMIZER_STEPS = {
         learning_rate=0.05, loss_scale_factor=0.3, global_clipnorm=2.0, use_ema=True
     ),
     "rmsprop_scaled_clipvalue": lambda: optimizers.RMSprop(learning_rate=0.01, loss_scale_factor=2.0, clipvalue=0.5),
+    "lion_ema_accumulate": lambda: optimizers.Lion(
+        learning_rate=0.01, use_ema=True, ema_overwrite_frequency=3, gradient_accumulation_steps=2
+    ),
+    "adamax_scaled_clipnorm": lambda: optimizers.Adamax(learning_rate=0.01, loss_scale_factor=0.5, clipnorm=1.0),
 }
 
 
