@@ -81,7 +81,7 @@ class Variable:
 
         Inside a traced `call` a value may carry autodiff bookkeeping; only its number is stored.
         """
-        value = np.asarray(_untraced(_value_of(value)))
+        value = np.asarray(untraced(_value_of(value)))
         if value.shape != self._array.shape and not (value.size == 1 and self._array.size == 1):
             raise ValueError(
                 f"The shape of the target variable and the shape of the target value in `variable.assign(value)` "
@@ -93,11 +93,11 @@ class Variable:
 
     def assign_add(self, value: ArrayLike) -> Variable:
         """Add `value` to the variable in place; return the variable."""
-        return self.assign(self._array + np.asarray(_untraced(_value_of(value))))
+        return self.assign(self._array + np.asarray(untraced(_value_of(value))))
 
     def assign_sub(self, value: ArrayLike) -> Variable:
         """Subtract `value` from the variable in place; return the variable."""
-        return self.assign(self._array - np.asarray(_untraced(_value_of(value))))
+        return self.assign(self._array - np.asarray(untraced(_value_of(value))))
 
     # ------------------------------------------------------- numpy interplay
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
@@ -199,7 +199,7 @@ class Variable:
     __hash__ = object.__hash__
 
 
-def _untraced(value: Any) -> Any:
+def untraced(value: Any) -> Any:
     """The plain value inside an autodiff trace's box (autograd imported only if already in use)."""
     import sys
 

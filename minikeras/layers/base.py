@@ -41,7 +41,7 @@ from minikeras import config as _config
 from minikeras import initializers, regularizers
 from minikeras.layers.input_spec import InputSpec
 from minikeras.utils.naming import to_snake_case, unique_name
-from minikeras.variables import Variable
+from minikeras.variables import Variable, untraced
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -114,6 +114,7 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self._params: dict[str, np.ndarray] = {}
         self._variables: dict[str, Variable] = {}  # what add_weight handed to custom code, by weight name
+        self._call_losses: list = []  # what the last call() added with add_loss
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
         self._lent_gradients: dict[str, np.ndarray] = {}
@@ -356,6 +357,7 @@ class Layer:
         if not self._defines_call():
             raise NotImplementedError(f"{type(self).__name__} must implement forward() (or Keras's call()).")
         if not training:
+            self._call_losses = []
             return np.asarray(self._run_call(x, training=False))
         from minikeras import autodiff
 
@@ -375,6 +377,17 @@ class Layer:
                 value = out
             self.grads[name] = value
         return grad_x
+
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar to the training loss from inside `call` (Keras's `add_loss`), e.g. an activity
+        penalty: it is added to the model's loss for this batch, and trained on through the trace."""
+        self._call_losses.append(loss)
+
+    @property
+    def losses(self) -> list[float]:
+        """The losses the last `call` added (`add_loss`) and the current weight penalties."""
+        added = [float(np.asarray(untraced(value))) for value in self._call_losses]
+        return added + [float(regularizer(self._params[n])) for n, regularizer in self._regularizers.items()]
 
     def _defines_call(self) -> bool:
         """Whether this layer is written as Keras's: a `call` method instead of `forward`."""
@@ -566,3 +579,4 @@ def _call_parameters(cls: type) -> tuple[str, ...]:
         cached = tuple(inspect.signature(cls.call).parameters)  # type: ignore[attr-defined]
         cls._minikeras_call_parameters = cached  # type: ignore[attr-defined]
     return cached
+

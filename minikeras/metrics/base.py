@@ -42,10 +42,14 @@ class Metric:
         self.name = name or registry_name(type(self))
         self.dtype = _config.floatx() if dtype is None else dtype
         self._state_variables: list[tuple[Variable, np.ndarray]] = []  # (variable, its initial value)
-        # minikeras's own metrics make their state in reset_state; a metric written as Keras's makes it
-        # with add_variable after this constructor returns, so its own reset_state cannot run yet.
-        if type(self).reset_state.__module__.startswith("minikeras."):
+        # minikeras's metrics make their state in reset_state, so it runs here. A metric written as
+        # Keras's makes its state with add_variable after this constructor returns: its reset_state
+        # cannot run yet (it reads variables that do not exist), and need not (they start initialized).
+        try:
             self.reset_state()
+        except AttributeError:
+            if type(self).reset_state.__module__.startswith("minikeras."):
+                raise
 
     def update_state(self, *args: Any, **kwargs: Any) -> None:
         """Add one batch: `(y_true, y_pred, sample_weight=None)`, or `Mean`'s `(values, sample_weight=None)`."""

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
-from minikeras import config
+from minikeras import autodiff, config
 from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
 from minikeras.fast import work_buffers
 from minikeras.models import compile_utils, data_adapters, interrupt, parallel
 from minikeras.models import data as data_utils
+from minikeras.variables import untraced
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -165,6 +166,14 @@ class Trainer:
         return logs
 
     # ------------------------------------------------------------ batch steps
+    def _added_losses(self) -> float:
+        """What the layers' `call`s added with `add_loss` in the last forward pass (0 without any)."""
+        total = 0.0
+        for layer in self._leaf_layers():
+            for value in layer._call_losses:
+                total += float(np.asarray(untraced(value)))
+        return total
+
     def _regularized(self) -> tuple[bool, bool]:
         """(any weight regularizer, any activity regularizer) in the model."""
         weights = activity = False
@@ -188,11 +197,14 @@ class Trainer:
             loss_value, grad = loss_value * self._loss_weight, grad * self._loss_weight
         if weights_regularized or activity_regularized:  # penalties enter the loss, as in Keras
             loss_value = loss_value + self._regularization_penalty(activity)
-        # With a loss_scale_factor, Keras differentiates the scaled loss (penalties included), and the
-        # optimizer divides the gradients by the factor again. The loss reported stays unscaled.
+        loss_value = loss_value + self._added_losses()
+        # With a loss_scale_factor, Keras differentiates the scaled loss (penalties and added losses
+        # included), and the optimizer divides the gradients by the factor again. The loss reported
+        # stays unscaled.
         scale = self.optimizer.loss_scale_factor
         grad = self.optimizer.scale_loss(grad)
-        self._backward(grad, activity, from_logits=shortcut is not None, loss_scale=scale)
+        with autodiff.added_loss_scale(scale):
+            self._backward(grad, activity, from_logits=shortcut is not None, loss_scale=scale)
         if weights_regularized:
             for layer in self._leaf_layers():
                 layer.add_regularization_gradients(scale)
@@ -252,6 +264,7 @@ class Trainer:
         loss_value = self._loss_fn(y, y_pred, sample_weight) * self._loss_weight
         if weights_regularized or activity_regularized:
             loss_value = loss_value + self._regularization_penalty(activity)
+        loss_value = loss_value + self._added_losses()
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
     def _prepare_xy(self, x, y, sample_weight=None, class_weight=None, what="x"):

@@ -104,3 +104,41 @@ def test_variables_from_add_weight_follow_the_optimizer_and_assign():
     np.testing.assert_array_equal(layer(np.ones((1, 3), "float32")), [[3.0, 3.0]])
     with pytest.raises(ValueError, match="must match"):
         layer.w.assign(np.ones((2, 2)))
+
+
+class ActivityPenalty(keras.layers.Layer):
+    """Keras's guide example: a layer that adds `rate * sum(inputs ** 2)` to the loss with add_loss."""
+
+    def __init__(self, rate=1e-2, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * keras_sum(inputs**2))
+        return inputs
+
+
+def keras_sum(x):
+    import autograd.numpy as anp
+
+    return anp.sum(x)
+
+
+def test_add_loss_enters_the_loss_and_its_gradient():
+    x, y = _data(8)
+    f64 = {"dtype": "float64"}
+    penalized = keras.Sequential([keras.Input((6,), **f64), Linear(3, **f64), ActivityPenalty(0.5, **f64)])
+    plain = keras.Sequential([keras.Input((6,), **f64), Linear(3, **f64)])
+    plain.set_weights(penalized.get_weights())
+    for model in (penalized, plain):
+        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    outputs = plain.predict(x, verbose=0)
+    expected = np.mean((outputs - y) ** 2) + 0.5 * np.sum(outputs**2)
+    assert penalized.evaluate(x, y, batch_size=8, verbose=0) == pytest.approx(expected, rel=1e-10)
+    history = penalized.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(expected, rel=1e-10)
+    # the penalty's gradient 0.5 * 2 * outputs reaches the kernel: one SGD step by hand
+    grad_out = 2 * (outputs - y) / outputs.size + 1.0 * outputs
+    kernel = plain.get_weights()[0] - 0.01 * x.T @ grad_out
+    np.testing.assert_allclose(penalized.get_weights()[0], kernel, rtol=1e-10)
+    assert penalized.layers[1].losses  # the last call's added loss

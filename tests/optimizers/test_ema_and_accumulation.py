@@ -357,3 +357,28 @@ def test_an_ema_accumulating_optimizer_continues_from_a_file_as_if_never_saved(t
             m.train_on_batch(x[start : start + 4], y[start : start + 4])
     for a, b in zip(restored.get_weights(), straight.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_loss_scale_factor_scales_the_losses_custom_layers_add_too():
+    """Keras scales the whole loss: a custom layer's `add_loss` term (differentiated by autograd) as well."""
+    anp = pytest.importorskip("autograd.numpy", reason="the autodiff extra is not installed")
+
+    class Penalized(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones")
+
+        def call(self, inputs):
+            outputs = inputs @ self.w
+            self.add_loss(0.1 * anp.sum(outputs**2))
+            return outputs
+
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    y = np.random.default_rng(1).normal(size=(8, 2))
+    trained = []
+    for factor in (None, 2.0**10):
+        model = minikeras.Sequential([minikeras.Input((3,), dtype="float64"), Penalized(dtype="float64")])
+        model.compile(optimizer=optimizers.SGD(0.01, loss_scale_factor=factor), loss="mse")
+        history = model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        trained.append((model.get_weights()[0], history.history["loss"]))
+    np.testing.assert_array_equal(trained[1][0], trained[0][0])  # a power of two: exactly undone
+    assert trained[1][1] == trained[0][1]
