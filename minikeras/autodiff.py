@@ -19,6 +19,7 @@ vector-Jacobian products.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -26,6 +27,21 @@ from typing import Any
 import numpy as np
 
 INSTALL_HINT = "pip install 'minikeras[autodiff]'"
+
+# The seed of the losses `call`s add with `add_loss` in a backward pass: the optimizer's
+# `loss_scale_factor` while the training step differentiates a scaled loss, else 1.
+_ADDED_LOSS_SCALE: contextvars.ContextVar[float] = contextvars.ContextVar("added_loss_scale", default=1.0)
+
+
+@contextmanager
+def added_loss_scale(scale: float | None) -> Iterator[None]:
+    """Within the block, the gradients of added losses (`add_loss`) are multiplied by `scale` (None: 1),
+    as the training step's loss, which they are part of, is (`Optimizer.loss_scale_factor`)."""
+    token = _ADDED_LOSS_SCALE.set(1.0 if scale is None else float(scale))
+    try:
+        yield
+    finally:
+        _ADDED_LOSS_SCALE.reset(token)
 
 
 def require_autograd() -> Any:
@@ -97,7 +113,7 @@ def traced_call(layer: Any, x: np.ndarray, call: Callable[[Any], Any]) -> tuple[
     layer._call_losses = [float(added)] if np.ndim(added) == 0 and added != 0.0 else layer._call_losses
 
     def backward(grad: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        gradients = vjp((grad, 1.0))
+        gradients = vjp((grad, _ADDED_LOSS_SCALE.get()))
         grad_x = np.asarray(gradients[0], dtype=x.dtype)
         weight_grads = {
             name: np.asarray(g, dtype=v.value.dtype) for name, v, g in zip(names, variables, gradients[1:])

@@ -13,6 +13,7 @@ from minikeras.callbacks.monitor_callback import MonitorCallback
 from minikeras.callbacks.progbar_logger import ProgbarLogger
 from minikeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from minikeras.callbacks.remote_monitor import RemoteMonitor
+from minikeras.callbacks.swap_ema_weights import SwapEMAWeights
 from minikeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "ProgbarLogger",
     "ReduceLROnPlateau",
     "RemoteMonitor",
+    "SwapEMAWeights",
     "TerminateOnNaN",
 ]

@@ -220,11 +220,15 @@ class Layer:
         """Sum of the weight regularizers' penalties (what Keras's `layer.losses` holds for weights)."""
         return float(sum(regularizer(self._params[name]) for name, regularizer in self._regularizers.items()))
 
-    def add_regularization_gradients(self) -> None:
-        """Add each weight regularizer's gradient to the gradient `backward` stored for that weight."""
+    def add_regularization_gradients(self, loss_scale: float | None = None) -> None:
+        """Add each weight regularizer's gradient to the gradient `backward` stored for that weight
+        (multiplied by `loss_scale`, the optimizer's `loss_scale_factor`, when the loss is scaled)."""
         for name, regularizer in self._regularizers.items():
             if name in self.grads:
-                self.grads[name] = self.grads[name] + regularizer.gradient(self._params[name])
+                gradient = regularizer.gradient(self._params[name])
+                if loss_scale is not None:
+                    gradient = gradient * loss_scale
+                self.grads[name] = self.grads[name] + gradient
 
     @property
     def weights(self) -> list[np.ndarray]:

@@ -262,17 +262,20 @@ class Sequential(Trainer):
         activity: dict | None = None,
         from_logits: bool = False,
         input_gradient: bool = False,
+        loss_scale: float | None = None,
     ) -> np.ndarray | None:
         """Backpropagate dL/d(output), or with `from_logits` dL/d(the last layer's softmax input),
         through the steps of the last training forward; return dL/d(input) if `input_gradient`
-        (a model used as a layer needs it), else None."""
+        (a model used as a layer needs it), else None. With `loss_scale` (the optimizer's
+        `loss_scale_factor`, by which `grad` was multiplied), the activity penalties' gradients are
+        multiplied by it too: the whole loss is scaled."""
         steps = self._train_steps
         last = len(self._train_leaves) - 1
         for position in range(len(steps) - 1, -1, -1):
             index, step = steps[position]
             if not self._train_fast:  # the reference path: each layer's own backward
                 if activity and index in activity:
-                    grad = grad + self._activity_gradient(index, activity[index])
+                    grad = grad + self._activity_gradient(index, activity[index], loss_scale)
                 grad = step.backward(grad)
                 continue
             # The first step's input is the data: its gradient is rarely needed, and it is the
@@ -282,15 +285,17 @@ class Sequential(Trainer):
                 grad = step.backward_from_logits(grad, input_gradient=wanted)
                 continue
             if activity and index in activity:
-                grad = grad + self._activity_gradient(index, activity[index])
+                grad = grad + self._activity_gradient(index, activity[index], loss_scale)
             grad = step.backward(grad, input_gradient=wanted)
         return grad if input_gradient else None
 
-    def _activity_gradient(self, index: int, output: np.ndarray) -> np.ndarray:
-        """The gradient of layer `index`'s activity penalty at its `output`, divided by the batch as Keras 3."""
+    def _activity_gradient(self, index: int, output: np.ndarray, loss_scale: float | None = None) -> np.ndarray:
+        """The gradient of layer `index`'s activity penalty at its `output`, divided by the batch as Keras 3
+        (and multiplied by `loss_scale`, if given)."""
         regularizer = self._train_leaves[index].activity_regularizer
         assert regularizer is not None  # only layers with one are in `activity`
-        return regularizer.gradient(output) / len(output)
+        gradient = regularizer.gradient(output) / len(output)
+        return gradient if loss_scale is None else gradient * loss_scale
 
     def _ends_in_softmax(self) -> bool:
         """Whether the last training forward's last step can take the gradient at its softmax's

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import numpy as np
 
-from minikeras import config
+from minikeras import autodiff, config
 from minikeras import metrics as metrics_module
 from minikeras import optimizers as optimizers_module
 from minikeras.callbacks import CallbackList
@@ -64,6 +64,7 @@ class Trainer:
             activity: dict | None = None,
             from_logits: bool = False,
             input_gradient: bool = False,
+            loss_scale: float | None = None,
         ) -> np.ndarray | None: ...
         def _ends_in_softmax(self) -> bool: ...
         def _regularization_penalty(self, activity: dict | None = None) -> float: ...
@@ -197,17 +198,21 @@ class Trainer:
         if weights_regularized or activity_regularized:  # penalties enter the loss, as in Keras
             loss_value = loss_value + self._regularization_penalty(activity)
         loss_value = loss_value + self._added_losses()
-        self._backward(grad, activity, from_logits=shortcut is not None)
+        # With a loss_scale_factor, Keras differentiates the scaled loss (penalties and added losses
+        # included), and the optimizer divides the gradients by the factor again. The loss reported
+        # stays unscaled.
+        scale = self.optimizer.loss_scale_factor
+        grad = self.optimizer.scale_loss(grad)
+        with autodiff.added_loss_scale(scale):
+            self._backward(grad, activity, from_logits=shortcut is not None, loss_scale=scale)
         if weights_regularized:
             for layer in self._leaf_layers():
-                layer.add_regularization_gradients()
+                layer.add_regularization_gradients(scale)
         self.optimizer.apply(self._param_grad_pairs())
         self._update_metrics(y, y_pred, sample_weight, float(loss_value), len(x))
 
-    def _build_optimizer(self) -> None:
-        """Build the optimizer for the trainable weights, telling it their paths (`"dense/kernel"`) first:
-        `optimizer.exclude_from_weight_decay(var_names=...)` matches weights by name."""
-        assert self.optimizer is not None  # set by compile()
+    def _trainable_params(self) -> tuple[list[np.ndarray], list[str]]:
+        """The weights the optimizer updates, in order, with their paths (`"dense/kernel"`)."""
         params, paths = [], []
         for layer in self._leaf_layers():
             trainable = {id(weight) for weight in layer.trainable_weights}
@@ -215,8 +220,22 @@ class Trainer:
                 if id(weight) in trainable:
                     params.append(weight)
                     paths.append(f"{layer.name}/{name}")
+        return params, paths
+
+    def _build_optimizer(self) -> None:
+        """Build the optimizer for the trainable weights, telling it their paths (`"dense/kernel"`) first:
+        `optimizer.exclude_from_weight_decay(var_names=...)` matches weights by name."""
+        assert self.optimizer is not None  # set by compile()
+        params, paths = self._trainable_params()
         self.optimizer.set_weight_names(params, paths)
         self.optimizer.build(params)
+
+    def _finalize_optimizer(self, epochs: int) -> None:
+        """At the end of `fit`, as Keras: the optimizer sets the weights' final values
+        (`finalize_variable_values`: with `use_ema`, their moving averages)."""
+        assert self.optimizer is not None  # set by compile()
+        if epochs > 0 and self.optimizer.built:
+            self.optimizer.finalize_variable_values(self._trainable_params()[0])
 
     def _lend_gradient_buffers(self) -> None:
         """Fast path: lend each layer the optimizer's buffers for its weights' gradients
@@ -336,6 +355,10 @@ class Trainer:
             validation_freq: validate every this many epochs (int), or at the
                 epochs (1-based) in a list.
 
+        At the end (also when stopped by an error), before the callbacks' `on_train_end`, the
+        optimizer sets the weights' final values (`Optimizer.finalize_variable_values`): with
+        `use_ema=True`, their moving averages, as Keras does.
+
         Returns:
             The `History` callback: `.history` maps each log key ("loss",
             each metric, "val_" versions) to a list with one value per epoch.
@@ -450,8 +473,10 @@ class Trainer:
             # An error from a callback, or Ctrl-C: callbacks still close what they opened
             # (files, progress bars), then the error goes on to the caller.
             self._fit_interrupted = True
+            self._finalize_optimizer(epochs)  # Keras finalizes also when fit stops on an error
             callback_list.on_train_end(epoch_logs)
             raise
+        self._finalize_optimizer(epochs)
         callback_list.on_train_end(epoch_logs)
         return self.history
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from minikeras import config
 from minikeras.fast import flat_update
-from minikeras.optimizers import schedules
+from minikeras.optimizers import moving_average, schedules
 from minikeras.optimizers.learning_rate import WRONG_KIND, LearningRateVariable, to_rate
 from minikeras.optimizers.weight_decay import WeightDecayExclusion
 
@@ -29,15 +29,6 @@ if TYPE_CHECKING:
 # A learning rate: a number, a schedule (called with the step number, see `schedules`), or a
 # callable of no arguments (called at every step), as Keras.
 LearningRate: TypeAlias = "float | schedules.LearningRateSchedule | Callable[[], float]"
-
-# Keras optimizer arguments minikeras accepts only at their neutral value.
-_NEUTRAL_OPTIONS = {
-    "use_ema": False,
-    "ema_momentum": 0.99,
-    "ema_overwrite_frequency": None,
-    "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
 
 
 class Optimizer:
@@ -55,6 +46,20 @@ class Optimizer:
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to `[-clipvalue, clipvalue]`.
         global_clipnorm: clip all gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the weights (see `moving_average`):
+            after each step `average = ema_momentum * average + (1 - ema_momentum) * weight`,
+            the average starting at the weights after the first step. `finalize_variable_values`
+            (called by `fit` at its end) writes the averages into the weights;
+            `callbacks.SwapEMAWeights` swaps them in for evaluation.
+        ema_momentum: the averages' momentum, in [0, 1] (default 0.99). Only used with `use_ema`.
+        ema_overwrite_frequency: with `use_ema`, an integer `f`: the weights are replaced by their
+            averages at every step whose number (`iterations + 1`) is a multiple of `f`. None: never.
+        loss_scale_factor: a float: the training loop multiplies the loss by it before the gradients are
+            computed (`scale_loss`), and `apply` divides the gradients by it first; None for no scaling.
+        gradient_accumulation_steps: an integer N >= 2: the gradients of N calls of `apply` are summed
+            and their mean applied at every N-th call; the other calls change no weight. `iterations` then
+            counts updates (calls // N); learning-rate schedules still see the calls, and
+            `ema_overwrite_frequency` counts updates.
         name: the optimizer's name.
 
     Subclasses list their per-parameter state in `slot_groups` and give the update rule in
@@ -79,19 +84,26 @@ class Optimizer:
         clipnorm: float | None = None,
         clipvalue: float | None = None,
         global_clipnorm: float | None = None,
+        use_ema: bool = False,
+        ema_momentum: float = 0.99,
+        ema_overwrite_frequency: int | None = None,
+        loss_scale_factor: float | None = None,
+        gradient_accumulation_steps: int | None = None,
         name: str | None = None,
         **kwargs: Any,
     ) -> None:
-        for key, value in kwargs.items():
-            if key not in _NEUTRAL_OPTIONS:
-                raise TypeError(f"Unrecognized keyword argument passed to {type(self).__name__}: {key}={value!r}")
-            if key.startswith("ema_") and not kwargs.get("use_ema", False):
-                continue  # moving-average settings mean nothing while use_ema is off
-            if value != _NEUTRAL_OPTIONS[key]:
-                raise ValueError(
-                    f"{type(self).__name__}: minikeras does not implement {key}; it accepts only "
-                    f"{key}={_NEUTRAL_OPTIONS[key]!r}. Received: {key}={value!r}"
-                )
+        if kwargs:
+            key, value = next(iter(kwargs.items()))
+            raise TypeError(f"Unrecognized keyword argument passed to {type(self).__name__}: {key}={value!r}")
+        _check_accumulation_steps(gradient_accumulation_steps)
+        moving_average.check_options(use_ema, ema_momentum, ema_overwrite_frequency)
+        if loss_scale_factor is not None and (
+            not _is_number(loss_scale_factor) or not math.isfinite(loss_scale_factor) or loss_scale_factor <= 0
+        ):
+            raise ValueError(
+                "loss_scale_factor must be a positive number or None. "
+                f"Received: loss_scale_factor={loss_scale_factor!r}"
+            )
         if sum(option is not None for option in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError(
                 "Only one of clipnorm, clipvalue and global_clipnorm can be set. "
@@ -110,7 +122,13 @@ class Optimizer:
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
         self.global_clipnorm = global_clipnorm
-        self.iterations = 0
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = ema_momentum
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self.loss_scale_factor = loss_scale_factor
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        # Calls of `apply` so far: Keras's `_iterations`, the step count files store.
+        self._iterations = 0
         self._learning_rate = _initial_learning_rate(learning_rate, self.name)
         self.built = False
         self._decay_exclusion = WeightDecayExclusion()
@@ -120,6 +138,19 @@ class Optimizer:
         # Fast path: the first `build`'s weights with their gradients and slots in flat arrays.
         self._flat: flat_update.FlatState | None = None
 
+    # ------------------------------------------------------------- step count
+    @property
+    def iterations(self) -> int:
+        """The number of updates so far: the calls of `apply`, or with `gradient_accumulation_steps=N`
+        the calls // N (as Keras). Setting it sets the number of calls."""
+        if self.gradient_accumulation_steps:
+            return self._iterations // self.gradient_accumulation_steps
+        return self._iterations
+
+    @iterations.setter
+    def iterations(self, value: int) -> None:
+        self._iterations = int(value)
+
     # ----------------------------------------------------------- learning rate
     @property
     def learning_rate(self) -> LearningRateVariable | float:
@@ -127,7 +158,8 @@ class Optimizer:
 
         Created with a number: the `LearningRateVariable` holding it, which reads as a number
         (`float(lr)`, `lr * 2`, `lr < 0.1`, `lr.numpy()`) and is set with `lr.assign(value)`.
-        With a schedule: its value at the current step (`iterations`); with a callable: what it returns now.
+        With a schedule: its value at the current step (the calls of `apply` so far); with a callable: what it
+        returns now.
         """
         if isinstance(self._learning_rate, LearningRateVariable):
             return self._learning_rate
@@ -167,7 +199,7 @@ class Optimizer:
         if isinstance(rate, LearningRateVariable):
             return float(rate)
         if isinstance(rate, schedules.LearningRateSchedule):
-            value = rate(self.iterations)
+            value = rate(self._iterations)  # the calls, also with gradient accumulation (as Keras)
         else:
             value = rate()
         try:
@@ -240,7 +272,9 @@ class Optimizer:
         new = list({id(param): param for param in params if id(param) not in self._slots}.values())
         if not new:
             return
-        initial = {name: self.slot_initial_value(name) for group in self.active_slot_groups() for name in group}
+        # The base class's own slots (moving averages, gradient accumulators) start at 0, as Keras's.
+        initial = {name: 0.0 for group in self._base_slot_groups() for name in group}
+        initial.update({name: self.slot_initial_value(name) for group in self.active_slot_groups() for name in group})
         # mypy takes `type(self)` for an instance whose __hash__ is unbound: a class is hashable.
         flat_ready = config.fast_paths_enabled() and uses_increment(type(self))  # type: ignore[arg-type]
         if flat_ready and not self._slots and flat_update.FlatState.fits(new):
@@ -265,12 +299,22 @@ class Optimizer:
         """The slot groups this configuration uses (SGD without momentum: none)."""
         return list(self.slot_groups)
 
+    def _base_slot_groups(self) -> list[tuple[str, ...]]:
+        """The per-weight state every optimizer may keep, saved before the subclass's slots (as Keras
+        creates it first): the moving averages (`use_ema`), then the gradient accumulators."""
+        groups: list[tuple[str, ...]] = []
+        if self.use_ema:
+            groups.append(("average",))
+        if self.gradient_accumulation_steps:
+            groups.append(("gradient_accumulator",))
+        return groups
+
     def _ordered_state(self):
         """(name, array) pairs of the whole state in Keras's order."""
-        state = [("iteration", np.asarray(self.iterations, dtype=np.int32))]
+        state = [("iteration", np.asarray(self._iterations, dtype=np.int32))]
         if isinstance(self._learning_rate, LearningRateVariable):
             state.append(("learning_rate", self._learning_rate.numpy()))
-        for group in self.active_slot_groups():
+        for group in self._base_slot_groups() + self.active_slot_groups():
             for index, (_, slots) in enumerate(self._slots.values()):
                 state.extend((f"{name}_{index}", slots[name]) for name in group)
         state.extend(self._extra_state.items())
@@ -285,8 +329,9 @@ class Optimizer:
 
     @property
     def variables(self) -> list[np.ndarray]:
-        """The state in Keras's order: step count, learning rate (unless a schedule), the slots
-        group by group, then any optimizer-wide state (Nadam's momentum product).
+        """The state in Keras's order: step count (the calls of `apply`), learning rate (unless a schedule),
+        the moving averages (`use_ema`), the gradient accumulators (`gradient_accumulation_steps`), the
+        slots group by group, then any optimizer-wide state (Nadam's momentum product).
         These are what a model file stores.
         """
         return [value for _, value in self._ordered_state()]
@@ -321,7 +366,7 @@ class Optimizer:
         new_rate = None
         if isinstance(rate, LearningRateVariable) and np.float32(values[1]) != rate.numpy():
             new_rate = to_rate(values[1])  # checked before anything is set
-        self.iterations = int(values[0])
+        self._iterations = int(values[0])
         if new_rate is not None:
             rate.assign(new_rate)
         for target, value in zip(current[fixed:], values[fixed:]):
@@ -329,8 +374,13 @@ class Optimizer:
 
     # ------------------------------------------------------------------ update
     def apply(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
-        """Update each parameter in place from its gradient, then count one step.
+        """Update each parameter in place from its gradient, then count one call.
 
+        In order, as Keras: the gradients are divided by `loss_scale_factor`; with
+        `gradient_accumulation_steps=N` they are added to the accumulators, and only every N-th call
+        goes on with the mean of the N gradients; they are clipped; weight decay shrinks the weights;
+        the optimizer's rule updates them. Then, with `use_ema`, the moving averages follow the
+        weights (at every call) and may overwrite them (`ema_overwrite_frequency`).
         The gradients are read, never written.
 
         Args:
@@ -342,20 +392,119 @@ class Optimizer:
                 raise ValueError(f"Gradient shape {grad.shape} does not match parameter shape {param.shape}.")
         params = [param for param, _ in pairs]
         self.build(params)
-        grads = self._clip([grad for _, grad in pairs])
-        learning_rate = self._current_learning_rate()
-        if self.weight_decay:
-            for param in params:
-                if self._decay_exclusion.decays(param):
-                    param -= param * (self.weight_decay * learning_rate)
-        self.prepare_step()
         flat = self._flat
-        if config.fast_paths_enabled() and flat is not None and flat.matches(params):
-            flat_update.apply(self, flat, grads, learning_rate)
+        if not (config.fast_paths_enabled() and flat is not None and flat.matches(params)):
+            flat = None
+        grads = self._gradients_for_update(params, [grad for _, grad in pairs], flat)
+        if grads is not None:
+            learning_rate = self._current_learning_rate()
+            if self.weight_decay:
+                for param in params:
+                    if self._decay_exclusion.decays(param):
+                        param -= param * (self.weight_decay * learning_rate)
+            self.prepare_step()
+            if flat is not None:
+                flat_update.step(self, flat, flat.join(grads), learning_rate)
+            else:
+                for param, grad in zip(params, grads):
+                    self.update_step(param, grad, learning_rate)
+        if self.use_ema:
+            self._update_moving_averages(params)
+        self._iterations += 1
+
+    def _gradients_for_update(
+        self, params: list[np.ndarray], grads: list[np.ndarray], flat: flat_update.FlatState | None
+    ) -> list[np.ndarray] | None:
+        """The gradients this call updates with, one per weight, in the weights' dtype: unscaled,
+        accumulated and clipped; None for a call that only accumulates.
+
+        On the fast path (`flat`) the elementwise steps run on the flat gradient array at once, and
+        what they compute goes to `flat.scratch`: the returned arrays are views of `flat.gradients`
+        (nothing to do) or of `flat.scratch`. Elementwise arithmetic gives the same bits either way.
+        """
+        steps = self.gradient_accumulation_steps or 0
+        accumulating = steps > 0 and (self._iterations + 1) % steps != 0
+        if flat is not None:
+            arrays = [flat.join(grads)]
+            into: list[np.ndarray | None] = [flat.scratch] if self.loss_scale_factor or steps else [None]
+            accumulators = [flat.slots["gradient_accumulator"]] if steps else []
         else:
-            for param, grad in zip(params, grads):
-                self.update_step(param, grad.astype(param.dtype, copy=False), learning_rate)
-        self.iterations += 1
+            arrays = [grad.astype(param.dtype, copy=False) for param, grad in zip(params, grads)]
+            into = [None] * len(arrays)
+            accumulators = [self.slot(param, "gradient_accumulator") for param in params] if steps else []
+        if self.loss_scale_factor:
+            arrays = [np.divide(array, self.loss_scale_factor, out=out) for array, out in zip(arrays, into)]
+        if accumulating:
+            for accumulator, array in zip(accumulators, arrays):
+                accumulator += array
+            return None
+        if steps:  # the update: the mean of the accumulated gradients and this one, then fresh accumulators
+            arrays = [
+                np.add(array, accumulator, out=out) for array, accumulator, out in zip(arrays, accumulators, into)
+            ]
+            for array in arrays:
+                np.divide(array, steps, out=array)
+            for accumulator in accumulators:
+                accumulator.fill(0)
+        if flat is None:
+            return self._clip(arrays)
+        parts = flat.parts(arrays[0])
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            parts = flat.parts(flat.join(self._clip(parts, out=flat.scratch_views), into=flat.scratch))
+        return parts
+
+    def _update_moving_averages(self, params: list[np.ndarray]) -> None:
+        """Move each weight's average towards it, then overwrite the weights with their averages at every
+        `ema_overwrite_frequency`-th update (see `moving_average`)."""
+        pairs = [(param, self.slot(param, "average")) for param in params]
+        moving_average.update(pairs, self.ema_momentum, first_step=self.iterations == 0)
+        frequency = self.ema_overwrite_frequency
+        if frequency and (self.iterations + 1) % frequency == 0:
+            moving_average.overwrite(pairs)
+
+    def _moving_average_pairs(
+        self, var_list: Iterable[np.ndarray] | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`(weight, its moving average)` for the weights of `var_list` (default: every weight the optimizer
+        was built for); an empty list without `use_ema`.
+
+        Raises:
+            ValueError: a weight of `var_list` the optimizer keeps no average for.
+        """
+        if not self.use_ema:
+            return []
+        if var_list is None:
+            return [(param, slots["average"]) for param, slots in self._slots.values()]
+        pairs = []
+        for index, var in enumerate(var_list):
+            entry = self._slots.get(id(var))
+            if entry is None or entry[0] is not var:
+                raise ValueError(
+                    f"Optimizer '{self.name}' keeps no moving average for variable {index} of var_list (shape "
+                    f"{np.shape(var)}): it was not built for it. Please check if the optimizer was called on your "
+                    "model."
+                )
+            pairs.append((var, entry[1]["average"]))
+        return pairs
+
+    def finalize_variable_values(self, var_list: Iterable[np.ndarray]) -> None:
+        """Set the final values of the weights of `var_list`: with `use_ema`, their moving averages (as
+        Keras, whose `fit` calls this at its end); otherwise nothing changes.
+
+        Args:
+            var_list: weight arrays the optimizer was built for (`model.trainable_weights`).
+
+        Raises:
+            ValueError: with `use_ema`, a weight the optimizer keeps no average for (nothing is changed).
+        """
+        moving_average.overwrite(self._moving_average_pairs(list(var_list)))
+
+    def scale_loss(self, loss: Any) -> Any:
+        """The loss multiplied by `loss_scale_factor` (unchanged without one), as the gradients are computed
+        from; `apply` divides the gradients by the same factor."""
+        if self.loss_scale_factor is not None:
+            return loss * self.loss_scale_factor
+        return loss
 
     def prepare_step(self) -> None:
         """Update optimizer-wide state once per step, before the parameters (Nadam's product)."""
@@ -384,17 +533,24 @@ class Optimizer:
         """
         raise NotImplementedError(f"{type(self).__name__} must implement increment() or update_step().")
 
-    def _clip(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+    def _clip(self, grads: list[np.ndarray], out: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """The gradients clipped (`clipnorm`, `global_clipnorm` or `clipvalue`), one per weight.
+
+        A clipped gradient is written into `out`'s array for it (new arrays when None); one left as it is
+        is returned as given.
+        """
+        into: list[np.ndarray | None] = list(out) if out is not None else [None] * len(grads)
         if self.clipnorm:
-            return [_clip_by_norm(g, self.clipnorm) for g in grads]
-        if self.global_clipnorm:
-            norm = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
-            if norm > self.global_clipnorm:
-                return [g * (self.global_clipnorm / norm) for g in grads]
+            factors = [_norm_clip_factor(math.sqrt(_squared_norm(g)), self.clipnorm) for g in grads]
+        elif self.global_clipnorm:
+            norm = math.sqrt(sum(_squared_norm(g) for g in grads))
+            factor = _norm_clip_factor(norm, self.global_clipnorm)
+            factors = [factor] * len(grads)
+        elif self.clipvalue:
+            return [np.clip(g, -self.clipvalue, self.clipvalue, out=o) for g, o in zip(grads, into)]
+        else:
             return grads
-        if self.clipvalue:
-            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        return grads
+        return [g if f is None else np.multiply(g, f, out=o) for g, f, o in zip(grads, factors, into)]
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
@@ -419,7 +575,11 @@ class Optimizer:
             "clipnorm": self.clipnorm,
             "global_clipnorm": self.global_clipnorm,
             "clipvalue": self.clipvalue,
-            **_NEUTRAL_OPTIONS,
+            "use_ema": self.use_ema,
+            "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency,
+            "loss_scale_factor": self.loss_scale_factor,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps,
         }
 
     @classmethod
@@ -477,6 +637,21 @@ def uses_increment(cls: type[Optimizer]) -> bool:
     return cls.update_step is Optimizer.update_step and cls.increment is not Optimizer.increment
 
 
-def _clip_by_norm(grad: np.ndarray, max_norm: float) -> np.ndarray:
-    norm = float(np.sqrt(np.sum(np.square(grad, dtype=np.float64))))
-    return grad * (max_norm / norm) if norm > max_norm else grad
+def _squared_norm(grad: np.ndarray) -> float:
+    """The sum of the squares of `grad`, in float64."""
+    return float(np.sum(np.square(grad, dtype=np.float64)))
+
+
+def _norm_clip_factor(norm: float, max_norm: float) -> float | None:
+    """What to multiply by to bring a norm down to `max_norm`; None when it is not above it."""
+    return max_norm / norm if norm > max_norm else None
+
+
+def _check_accumulation_steps(steps: Any) -> None:
+    """Keras's rule: None (or 0) for no accumulation, else an integer >= 2."""
+    if steps is None:
+        return
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or (steps != 0 and steps < 2):
+        raise ValueError(
+            f"`gradient_accumulation_steps` must be an integer >= 2. Received: gradient_accumulation_steps={steps!r}"
+        )

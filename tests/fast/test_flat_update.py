@@ -85,6 +85,21 @@ OPTIMIZERS = [
     (optimizers.RMSprop, {"learning_rate": 0.01, "momentum": 0.5, "centered": True}),
     (optimizers.Adagrad, {"learning_rate": 0.05}),
     (optimizers.Adadelta, {"learning_rate": 1.0}),
+    # Keras's per-optimizer options: moving averages, gradient accumulation, loss scaling, with clipping
+    (optimizers.SGD, {"learning_rate": 0.05, "momentum": 0.9, "use_ema": True, "ema_overwrite_frequency": 4}),
+    (
+        optimizers.Adam,
+        {
+            "learning_rate": 0.01,
+            "gradient_accumulation_steps": 2,
+            "clipnorm": 0.1,
+            "loss_scale_factor": 3.0,
+            "use_ema": True,
+            "ema_momentum": 0.9,
+        },
+    ),
+    (optimizers.Nadam, {"learning_rate": 0.01, "gradient_accumulation_steps": 3, "global_clipnorm": 0.2}),
+    (optimizers.RMSprop, {"learning_rate": 0.01, "loss_scale_factor": 1000.0, "clipvalue": 0.01}),
 ]
 
 
@@ -115,6 +130,26 @@ OPTIMIZER_STEPS = {
     "rmsprop_centered_momentum": lambda: optimizers.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
     "adagrad": lambda: optimizers.Adagrad(learning_rate=0.05),
     "adadelta": lambda: optimizers.Adadelta(learning_rate=1.0),
+    "sgd_ema_accumulate_scaled": lambda: optimizers.SGD(
+        learning_rate=0.05,
+        momentum=0.9,
+        use_ema=True,
+        ema_momentum=0.6,
+        ema_overwrite_frequency=2,
+        gradient_accumulation_steps=2,
+        loss_scale_factor=5.0,
+    ),
+    "adam_accumulate_clipnorm": lambda: optimizers.Adam(
+        learning_rate=0.01, gradient_accumulation_steps=3, clipnorm=1.5, weight_decay=0.01
+    ),
+    "adagrad_scaled_global_clipnorm_ema": lambda: optimizers.Adagrad(
+        learning_rate=0.05, loss_scale_factor=0.3, global_clipnorm=2.0, use_ema=True
+    ),
+    "rmsprop_scaled_clipvalue": lambda: optimizers.RMSprop(learning_rate=0.01, loss_scale_factor=2.0, clipvalue=0.5),
+    "lion_ema_accumulate": lambda: optimizers.Lion(
+        learning_rate=0.01, use_ema=True, ema_overwrite_frequency=3, gradient_accumulation_steps=2
+    ),
+    "adamax_scaled_clipnorm": lambda: optimizers.Adamax(learning_rate=0.01, loss_scale_factor=0.5, clipnorm=1.0),
 }
 
 
@@ -130,7 +165,7 @@ def test_the_flat_and_the_per_weight_updates_agree_bit_for_bit(make):
     with config.fast_paths(False):
         by_reference.build(reference)
     in_part.build(partial[:1])  # a first build of one weight: the others get their own slots
-    for _ in range(4):
+    for _ in range(6):
         grads = [rng.normal(size=p.shape) for p in start]
         given = [[g.copy() for g in grads] for _ in range(3)]
         with config.fast_paths(False):

@@ -95,7 +95,10 @@ def test_adafactor_factors_weights_of_two_or_more_dimensions():
         (lambda: optimizers.Ftrl(l1_regularization_strength=-1), "`l1_regularization_strength` needs to be positive"),
         (lambda: optimizers.Adamax(beta_1=1.0), "beta_1 must be in"),
         (lambda: optimizers.Lamb(beta_2=-0.1), "beta_2 must be in"),
-        (lambda: optimizers.Adafactor(use_ema=True), "does not implement use_ema"),
+        (
+            lambda: optimizers.Adafactor(gradient_accumulation_steps=1),
+            "`gradient_accumulation_steps` must be an integer >= 2",
+        ),
         (lambda: optimizers.schedules.PolynomialDecay(0.1, 0), "Argument `decay_steps` must be > 0"),
         (lambda: optimizers.schedules.CosineDecayRestarts(0.1, -2), "Argument `first_decay_steps` must be > 0"),
     ],
