@@ -20,7 +20,6 @@ from minikeras import (  # noqa: E402  (the version must be set before submodule
     models,
     ops,
     optimizers,
-    random,
     regularizers,
     saving,
     utils,
@@ -32,6 +31,15 @@ from minikeras.metrics import Metric  # noqa: E402
 from minikeras.models import Sequential  # noqa: E402
 from minikeras.optimizers import Optimizer  # noqa: E402
 from minikeras.regularizers import Regularizer  # noqa: E402
+
+
+def __getattr__(name: str) -> object:
+    # `minikeras.random` is for users' own code; it loads when first used, so `import minikeras` stays light.
+    if name == "random":
+        import importlib
+
+        return importlib.import_module("minikeras.random")
+    raise AttributeError(f"module 'minikeras' has no attribute {name!r}")
 
 
 def version() -> str:

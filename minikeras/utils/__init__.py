@@ -19,7 +19,6 @@ from minikeras.saving.registry import (
 )
 from minikeras.utils.naming import clear_session
 from minikeras.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from minikeras.utils.progbar import Progbar
 from minikeras.utils.py_dataset import PyDataset
 from minikeras.utils.random import set_random_seed
 from minikeras.utils.sequences import normalize, pad_sequences
@@ -39,6 +38,10 @@ def __getattr__(name: str) -> Any:
         from minikeras.utils.hdf5_dataset import HDF5Dataset
 
         return HDF5Dataset
+    if name == "Progbar":  # for custom loops; loaded when first used
+        from minikeras.utils.progbar import Progbar
+
+        return Progbar
     raise AttributeError(f"module 'minikeras.utils' has no attribute {name!r}")
 
 
