@@ -43,8 +43,8 @@ if TYPE_CHECKING:  # what the lazy loading below gives, for type checkers and ed
     from minikeras.ops.reductions import *  # noqa: F403
     from minikeras.ops.shapes import *  # noqa: F403
 
-# Which module holds each op (each module's `__all__`; tests/ops/test_namespace.py keeps them equal).
-_OPS_BY_MODULE: dict[str, tuple[str, ...]] = {
+# Which module holds each op: the one list of them (each family module's `__all__` is its entry here).
+OPS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "core": (
         "cast",
         "cond",
@@ -286,7 +286,7 @@ _OPS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "threshold",
     ),
 }
-_MODULE_OF = {name: module for module, names in _OPS_BY_MODULE.items() for name in names}
+_MODULE_OF = {name: module for module, names in OPS_BY_MODULE.items() for name in names}
 _NAMESPACES = ("linalg", "nn")
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import array_module, differentiable, is_traced, value_of
 
 Tensor = Any
@@ -388,23 +389,4 @@ def map(f: Callable[[Any], Any], xs: Any) -> Tensor:  # noqa: A001  (Keras's nam
     return array_module(*results).stack(results)
 
 
-__all__ = [
-    "cast",
-    "cond",
-    "convert_to_numpy",
-    "convert_to_tensor",
-    "dtype",
-    "fori_loop",
-    "is_tensor",
-    "map",
-    "saturate_cast",
-    "scatter",
-    "scatter_update",
-    "shape",
-    "slice",
-    "slice_update",
-    "stop_gradient",
-    "switch",
-    "unstack",
-    "while_loop",
-]
+__all__ = list(OPS_BY_MODULE["core"])  # the names this module publishes, listed once in ops/__init__

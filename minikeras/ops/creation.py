@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import value_of
 from minikeras.ops.core import Tensor, convert_to_tensor, standardize_dtype
 
@@ -130,20 +131,4 @@ def array(x: Any, dtype: Any = None) -> Tensor:
     return convert_to_tensor(x, dtype=dtype)
 
 
-__all__ = [
-    "arange",
-    "array",
-    "empty",
-    "empty_like",
-    "eye",
-    "full",
-    "full_like",
-    "identity",
-    "linspace",
-    "logspace",
-    "ones",
-    "ones_like",
-    "tri",
-    "zeros",
-    "zeros_like",
-]
+__all__ = list(OPS_BY_MODULE["creation"])  # the names this module publishes, listed once in ops/__init__

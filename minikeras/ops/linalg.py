@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import array_module, value_of
 from minikeras.ops.core import Tensor, float_operand
 from minikeras.ops.shapes import swapaxes
@@ -148,14 +149,4 @@ def qr(x: Any, mode: str = "reduced") -> tuple[np.ndarray, np.ndarray]:
     return q, r
 
 
-__all__ = [
-    "cholesky",
-    "det",
-    "eigh",
-    "inv",
-    "norm",
-    "qr",
-    "solve",
-    "solve_triangular",
-    "svd",
-]
+__all__ = list(OPS_BY_MODULE["linalg"])  # the names this module publishes, listed once in ops/__init__

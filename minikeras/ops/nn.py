@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
-from minikeras.ops import convolution
+from minikeras.ops import OPS_BY_MODULE, convolution
 from minikeras.ops.backend import array_module, value_of
 from minikeras.ops.core import Tensor, cast, convert_to_tensor, float_operand
 from minikeras.ops.elementwise import erfc
@@ -639,49 +639,4 @@ def psnr(x1: Any, x2: Any, max_val: float) -> Tensor:
     return 20.0 * math.log10(max_val) - 10.0 * xp.log10(mse)
 
 
-__all__ = [
-    "average_pool",
-    "batch_normalization",
-    "binary_crossentropy",
-    "categorical_crossentropy",
-    "celu",
-    "conv",
-    "depthwise_conv",
-    "elu",
-    "gelu",
-    "glu",
-    "hard_shrink",
-    "hard_sigmoid",
-    "hard_silu",
-    "hard_swish",
-    "hard_tanh",
-    "layer_normalization",
-    "leaky_relu",
-    "log_sigmoid",
-    "log_softmax",
-    "max_pool",
-    "moments",
-    "multi_hot",
-    "normalize",
-    "one_hot",
-    "psnr",
-    "relu",
-    "relu6",
-    "rms_normalization",
-    "selu",
-    "separable_conv",
-    "sigmoid",
-    "silu",
-    "soft_shrink",
-    "softmax",
-    "softplus",
-    "softsign",
-    "sparse_categorical_crossentropy",
-    "sparse_plus",
-    "sparse_sigmoid",
-    "sparsemax",
-    "squareplus",
-    "swish",
-    "tanh_shrink",
-    "threshold",
-]
+__all__ = list(OPS_BY_MODULE["nn"])  # the names this module publishes, listed once in ops/__init__

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import array_module
 from minikeras.ops.core import Tensor, cast, convert_to_tensor, float_operand
 from minikeras.ops.shapes import diagonal, moveaxis
@@ -141,16 +142,4 @@ def slogdet(x: Any) -> tuple[Tensor, Tensor]:
     return sign, logabsdet
 
 
-__all__ = [
-    "cross",
-    "dot",
-    "einsum",
-    "inner",
-    "kron",
-    "matmul",
-    "outer",
-    "slogdet",
-    "tensordot",
-    "trace",
-    "vdot",
-]
+__all__ = list(OPS_BY_MODULE["products"])  # the names this module publishes, listed once in ops/__init__

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import array_module, is_traced, value_of
 from minikeras.ops.core import Tensor, cast, convert_to_tensor, float_operand
 
@@ -260,28 +261,4 @@ def top_k(x: Any, k: int, sorted: bool = True) -> tuple[Tensor, np.ndarray]:  # 
     return take_along_axis(x, indices, axis=-1), indices
 
 
-__all__ = [
-    "all",
-    "amax",
-    "amin",
-    "any",
-    "argmax",
-    "argmin",
-    "argsort",
-    "average",
-    "count_nonzero",
-    "cumprod",
-    "cumsum",
-    "logsumexp",
-    "max",
-    "mean",
-    "median",
-    "min",
-    "prod",
-    "ptp",
-    "sort",
-    "std",
-    "sum",
-    "top_k",
-    "var",
-]
+__all__ = list(OPS_BY_MODULE["reductions"])  # the names this module publishes, listed once in ops/__init__

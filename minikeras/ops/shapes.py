@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import OPS_BY_MODULE
 from minikeras.ops.backend import array_module, is_traced, value_of
 from minikeras.ops.core import Tensor, convert_to_tensor
 
@@ -415,38 +416,4 @@ def copy(x: Any) -> Tensor:
     return x if is_traced(x) else np.array(x)
 
 
-__all__ = [
-    "append",
-    "array_split",
-    "broadcast_to",
-    "concatenate",
-    "copy",
-    "diag",
-    "diagonal",
-    "expand_dims",
-    "flip",
-    "get_item",
-    "hstack",
-    "meshgrid",
-    "moveaxis",
-    "ndim",
-    "nonzero",
-    "pad",
-    "ravel",
-    "repeat",
-    "reshape",
-    "roll",
-    "size",
-    "split",
-    "squeeze",
-    "stack",
-    "swapaxes",
-    "take",
-    "take_along_axis",
-    "tile",
-    "transpose",
-    "tril",
-    "triu",
-    "unravel_index",
-    "vstack",
-]
+__all__ = list(OPS_BY_MODULE["shapes"])  # the names this module publishes, listed once in ops/__init__
