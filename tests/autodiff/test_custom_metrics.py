@@ -2,6 +2,7 @@
 `reset_state` — in compile, evaluate, the logs and callbacks."""
 
 import numpy as np
+import pytest
 
 import minikeras as keras
 from minikeras import layers
@@ -88,3 +89,34 @@ def test_custom_metrics_work_in_compile_fit_evaluate_and_callbacks():
     expected = np.sum(np.argmax(model.predict(x, verbose=0), axis=1) == labels[:, 0])
     assert results["categorical_true_positives"] == expected
     assert seen[-1]["categorical_true_positives"] == history.history["categorical_true_positives"][-1]
+
+
+class WeightedMAE(keras.metrics.Metric):
+    """Mean absolute error written as a Keras user writes it, to compare with the built-in metric."""
+
+    def __init__(self, name="weighted_mae", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total", dtype="float64")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count", dtype="float64")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        from minikeras import ops
+
+        per_sample = ops.mean(ops.abs(ops.cast(y_pred, "float64") - ops.cast(y_true, "float64")), axis=-1)
+        weights = ops.ones_like(per_sample) if sample_weight is None else ops.cast(sample_weight, "float64")
+        self.total.assign_add(ops.sum(per_sample * weights))
+        self.count.assign_add(ops.sum(weights))
+
+    def result(self):
+        return self.total.value / self.count.value
+
+
+def test_a_custom_metric_equals_the_built_in_one_over_batches_and_weights():
+    rng = np.random.default_rng(4)
+    mine, builtin = WeightedMAE(), keras.metrics.MeanAbsoluteError()
+    for size in (5, 2, 4):
+        y_true, y_pred = rng.normal(size=(size, 3)), rng.normal(size=(size, 3))
+        weights = rng.uniform(0.1, 2.0, size=size)
+        mine.update_state(y_true, y_pred, sample_weight=weights)
+        builtin.update_state(y_true, y_pred, sample_weight=weights)
+    assert float(mine.result()) == pytest.approx(float(builtin.result()), rel=1e-6)
