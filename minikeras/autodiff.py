@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 import numpy as np
@@ -84,40 +84,97 @@ def _weights_as(layer: Any, replacements: dict[int, Any]) -> Iterator[None]:
             object.__setattr__(layer, attribute, value)
 
 
+def _layers_within(layer: Any) -> list[Any]:
+    """`layer` and every layer it holds, depth first."""
+    found = [layer]
+    for sublayer in layer._sublayers.values():
+        found.extend(_layers_within(sublayer))
+    return found
+
+
+def _trainable_variables(layer: Any) -> list[tuple[Any, str, Any]]:
+    """(owning layer, weight name, Variable) for every trainable variable `call` may use."""
+    if not layer.trainable:
+        return []
+    entries = [(layer, name, v) for name, v in layer._variables.items() if v.trainable]
+    for sublayer in layer._sublayers.values():
+        entries.extend(_trainable_variables(sublayer))
+    return entries
+
+
 def traced_call(layer: Any, x: np.ndarray, call: Callable[[Any], Any]) -> tuple[np.ndarray, Callable]:
     """Run `call(x)` for `layer` recording it; return its output and a function from dL/dy to
-    `(dL/dx, {weight name: dL/dw})` for the layer's trainable variables (the losses `call` adds with
-    `add_loss` included: their total is left in `layer._call_losses`).
+    `(dL/dx, {(owning layer, weight name): dL/dw})` for the trainable variables of the layer and of the
+    layers it holds (the losses `call` adds with `add_loss` included: their total is left in
+    `layer._call_losses`).
 
-    The trainable variables are seen by `call` through the layer's attributes (`self.w`, or a list
+    The trainable variables are seen by `call` through the layers' attributes (`self.w`, or a list
     `self.kernels`), as Keras's custom layers hold them; inside the trace those attributes hold the
-    traced values, so that `x @ self.w` or `ops.matmul(x, self.w)` is differentiated.
+    traced values, so that `x @ self.w` or `ops.matmul(x, self.w)` is differentiated. A built-in layer
+    called inside `call` joins the trace with its own written-out backward pass (`explicit_layer`).
     """
     autograd = require_autograd()
     from autograd.builtins import tuple as traced_tuple
 
-    names = [name for name, variable in layer._variables.items() if variable.trainable and layer.trainable]
-    variables = [layer._variables[name] for name in names]
+    entries = _trainable_variables(layer)
+    owners = _layers_within(layer)
 
     def run(arguments: Any) -> Any:
         inputs, *weights = arguments
         layer._call_losses = []
-        with _weights_as(layer, {id(v): w for v, w in zip(variables, weights)}):
+        with ExitStack() as stack:
+            for owner in owners:
+                replacements = {id(v): w for (o, _, v), w in zip(entries, weights) if o is owner}
+                if replacements:
+                    stack.enter_context(_weights_as(owner, replacements))
             output = call(inputs)
         # The losses `call` added with `add_loss` are part of what is differentiated: their
         # gradient reaches the weights through the same trace.
         added = sum(layer._call_losses) if layer._call_losses else 0.0
         return traced_tuple((output, added))
 
-    vjp, (y, added) = autograd.make_vjp(run)(traced_tuple((x, *[v.value for v in variables])))
+    vjp, (y, added) = autograd.make_vjp(run)(traced_tuple((x, *[v.value for _, _, v in entries])))
     layer._call_losses = [float(added)] if np.ndim(added) == 0 and added != 0.0 else layer._call_losses
 
-    def backward(grad: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def backward(grad: np.ndarray) -> tuple[np.ndarray, dict[tuple[Any, str], np.ndarray]]:
         gradients = vjp((grad, _ADDED_LOSS_SCALE.get()))
         grad_x = np.asarray(gradients[0], dtype=x.dtype)
         weight_grads = {
-            name: np.asarray(g, dtype=v.value.dtype) for name, v, g in zip(names, variables, gradients[1:])
+            (owner, name): np.asarray(g, dtype=v.value.dtype)
+            for (owner, name, v), g in zip(entries, gradients[1:])
         }
         return grad_x, weight_grads
 
     return np.asarray(y), backward
+
+
+_explicit_apply: Any = None
+
+
+def explicit_layer(layer: Any, x: Any, training: bool) -> Any:
+    """Apply a layer with a written-out backward pass to a traced value inside a custom layer's `call`:
+    an autograd primitive whose forward is `layer.forward` and whose vector-Jacobian product is
+    `layer.backward` (which also leaves dL/dw in `layer.grads` for the optimizer)."""
+    global _explicit_apply
+    if _explicit_apply is None:
+        require_autograd()
+        from autograd.extend import defvjp, primitive
+
+        @primitive
+        def apply(inputs: np.ndarray, owner: Any, in_training: bool) -> np.ndarray:
+            return owner.forward(inputs, training=True) if in_training else owner.forward(inputs)
+
+        defvjp(apply, lambda ans, inputs, owner, in_training: owner.backward)
+        _explicit_apply = apply
+    return _explicit_apply(x, layer, training)
+
+
+def is_traced(value: Any) -> bool:
+    """Whether `value` is a traced value of an autograd trace (False, at no cost, when autograd is not loaded)."""
+    import sys
+
+    if "autograd" not in sys.modules:
+        return False
+    from autograd.tracer import Box
+
+    return isinstance(value, Box)

@@ -31,6 +31,7 @@ import contextlib
 import contextvars
 import inspect
 import math
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -114,6 +115,7 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self._params: dict[str, np.ndarray] = {}
         self._variables: dict[str, Variable] = {}  # what add_weight handed to custom code, by weight name
+        self._sublayers: dict[str, Layer] = {}  # layers this layer holds as attributes (see __setattr__)
         self._call_losses: list = []  # what the last call() added with add_loss
         self._trainable_params: dict[str, bool] = {}
         self._cache: dict | None = None
@@ -216,9 +218,24 @@ class Layer:
             self._regularizers[name] = regularizer
         return value
 
+    # Weights of the layer and of the layers it holds (a custom layer made of layers, as in Keras's guide):
+    # each entry is (owning layer, weight name, array), the layer's own first, then each sublayer's in turn.
+    def _weight_entries(self, trainable_only: bool = False) -> list[tuple[Layer, str, np.ndarray]]:
+        if trainable_only and not self.trainable:
+            return []
+        entries = [
+            (self, key, value)
+            for key, value in self._params.items()
+            if not trainable_only or self._trainable_params[key]
+        ]
+        for sublayer in self._sublayers.values():
+            entries.extend(sublayer._weight_entries(trainable_only))
+        return entries
+
     def regularization_penalty(self) -> float:
         """Sum of the weight regularizers' penalties (what Keras's `layer.losses` holds for weights)."""
-        return float(sum(regularizer(self._params[name]) for name, regularizer in self._regularizers.items()))
+        own = sum(regularizer(self._params[name]) for name, regularizer in self._regularizers.items())
+        return float(own + sum(sublayer.regularization_penalty() for sublayer in self._sublayers.values()))
 
     def add_regularization_gradients(self, loss_scale: float | None = None) -> None:
         """Add each weight regularizer's gradient to the gradient `backward` stored for that weight
@@ -229,33 +246,40 @@ class Layer:
                 if loss_scale is not None:
                     gradient = gradient * loss_scale
                 self.grads[name] = self.grads[name] + gradient
+        for sublayer in self._sublayers.values():
+            sublayer.add_regularization_gradients(loss_scale)
+
+    def _has_regularizers(self) -> bool:
+        return bool(self._regularizers) or any(sub._has_regularizers() for sub in self._sublayers.values())
 
     @property
     def weights(self) -> list[np.ndarray]:
-        """The layer's weight arrays themselves (not copies), in Keras's order."""
-        return list(self._params.values())
+        """The layer's weight arrays themselves (not copies), in Keras's order; then those of the layers it holds."""
+        if not self._sublayers:
+            return list(self._params.values())
+        return [value for _, _, value in self._weight_entries()]
 
     @property
     def weight_names(self) -> list[str]:
-        """The names of the weights, in the order of `weights`."""
-        return list(self._params)
+        """The names of the weights, in the order of `weights` (`"<sublayer>/<name>"` for a held layer's)."""
+        if not self._sublayers:
+            return list(self._params)
+        return [key if owner is self else f"{owner.name}/{key}" for owner, key, _ in self._weight_entries()]
 
     @property
     def trainable_weights(self) -> list[np.ndarray]:
         """The weights the optimizer updates (none when `trainable` is False)."""
-        if not self.trainable:
-            return []
-        return [value for key, value in self._params.items() if self._trainable_params[key]]
+        return [value for _, _, value in self._weight_entries(trainable_only=True)]
 
     @property
     def non_trainable_weights(self) -> list[np.ndarray]:
         """The weights the optimizer leaves alone."""
         trainable = {id(w) for w in self.trainable_weights}
-        return [value for value in self._params.values() if id(value) not in trainable]
+        return [value for value in self.weights if id(value) not in trainable]
 
     def get_weights(self) -> list[np.ndarray]:
         """Return copies of the weights, in Keras's order (Dense: kernel, bias)."""
-        return [value.copy() for value in self._params.values()]
+        return [value.copy() for value in self.weights]
 
     def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Copy `weights` (a list in `get_weights()` order) into the layer.
@@ -265,13 +289,15 @@ class Layer:
         which keeps the optimizer's per-weight state attached to them.
         """
         weights = list(weights)
-        if len(weights) != len(self._params):
+        names, current_weights = self.weight_names, self.weights
+        if len(weights) != len(current_weights):
             raise ValueError(
-                f"Layer '{self.name}' expects {len(self._params)} weight arrays "
-                f"({', '.join(self._params) or 'none'}), but received {len(weights)}."
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of length "
+                f"{len(weights)}, but the layer was expecting {len(current_weights)} weights "
+                f"({', '.join(names) or 'none'})."
             )
         arrays = []
-        for (key, current), new in zip(self._params.items(), weights):
+        for key, current, new in zip(names, current_weights, weights):
             new = np.asarray(new)
             if new.shape != current.shape:
                 raise ValueError(
@@ -279,22 +305,36 @@ class Layer:
                     f"but the value given has shape {new.shape}."
                 )
             arrays.append(new)
-        for current, new in zip(self._params.values(), arrays):
+        for current, new in zip(current_weights, arrays):
             current[...] = new
 
     def count_params(self) -> int:
         """Return the number of scalars in all weights."""
-        return int(sum(value.size for value in self._params.values()))
+        return int(sum(value.size for value in self.weights))
 
     def param_grad_pairs(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Return `(weight, gradient)` pairs of the trainable weights after `backward`."""
         if not self.trainable:
             return []
-        return [
+        pairs = [
             (value, self.grads[key])
             for key, value in self._params.items()
             if self._trainable_params[key] and key in self.grads
         ]
+        for sublayer in self._sublayers.values():
+            pairs.extend(sublayer.param_grad_pairs())
+        return pairs
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A layer held by a layer (`self.dense = Dense(4)`, or a list of them) is tracked, as Keras does:
+        # its weights count among this layer's.
+        if not name.startswith("_") and "_sublayers" in self.__dict__:
+            held = [value] if isinstance(value, Layer) else list(value) if isinstance(value, (list, tuple)) else []
+            layers_held = [item for item in held if isinstance(item, Layer) and item is not self]
+            single = isinstance(value, Layer)
+            for index, layer in enumerate(layers_held):
+                self._sublayers[name if single else f"{name}.{index}"] = layer
+        object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ shapes
     def build(self, input_shape: tuple) -> None:
@@ -370,12 +410,12 @@ class Layer:
         if not self._defines_call():
             raise NotImplementedError(f"{type(self).__name__} must implement backward().")
         grad_x, weight_grads = self.saved_for_backward()["vjp"](grad)
-        for name, value in weight_grads.items():
-            out = self.gradient_out(name)
+        for (owner, name), value in weight_grads.items():
+            out = owner.gradient_out(name)
             if out is not None:
                 out[...] = value
                 value = out
-            self.grads[name] = value
+            owner.grads[name] = value
         return grad_x
 
     def add_loss(self, loss: Any) -> None:
@@ -439,8 +479,20 @@ class Layer:
         self._cache = None
         return cache
 
-    def __call__(self, x: ArrayLike, training: bool = False) -> np.ndarray:
-        """Build the layer from `x`'s shape if needed, then return `forward(x, training)`."""
+    def __call__(self, x: ArrayLike, training: bool | None = None) -> np.ndarray:
+        """Build the layer from `x`'s shape if needed, then return `forward(x, training)`.
+
+        `training=None` means inference, except inside a custom layer's `call` traced for a training
+        step, where a layer called without `training` trains too, as Keras passes the mode down.
+        """
+        if "autograd" in sys.modules and _autodiff().is_traced(x):
+            # Called inside a custom layer's call() that is being traced: join that trace.
+            in_training = True if training is None else bool(training)
+            self.build_for(np.shape(x))
+            if self._defines_call():
+                return self._run_call(x, training=in_training)
+            return _autodiff().explicit_layer(self, x, in_training)
+        training = bool(training)
         x = np.asarray(x)
         if x.dtype != self.dtype:
             x = x.astype(self.dtype)
@@ -580,3 +632,8 @@ def _call_parameters(cls: type) -> tuple[str, ...]:
         cls._minikeras_call_parameters = cached  # type: ignore[attr-defined]
     return cached
 
+
+def _autodiff() -> Any:
+    from minikeras import autodiff
+
+    return autodiff

@@ -309,7 +309,7 @@ class Sequential(Trainer):
     def _regularization_penalty(self, activity: dict | None = None) -> float:
         """Weight penalties of every layer plus the activity penalties of this batch."""
         leaves = self._leaf_layers()
-        penalty = sum(layer.regularization_penalty() for layer in leaves if layer._regularizers)
+        penalty = sum(layer.regularization_penalty() for layer in leaves if layer._has_regularizers())
         for index, output in (activity or {}).items():
             penalty += leaves[index].activity_regularizer(output) / len(output)
         return float(penalty)

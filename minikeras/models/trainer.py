@@ -178,7 +178,7 @@ class Trainer:
         """(any weight regularizer, any activity regularizer) in the model."""
         weights = activity = False
         for layer in self._leaf_layers():
-            weights = weights or bool(layer._regularizers)
+            weights = weights or layer._has_regularizers()
             activity = activity or layer.activity_regularizer is not None
         return weights, activity
 

@@ -39,7 +39,7 @@ def test_set_weights_checks_count_and_shapes_before_writing():
     layer = layers.Dense(3)
     layer.build_for((None, 2))
     before = layer.get_weights()
-    with pytest.raises(ValueError, match=r"expects 2 weight arrays.*received 1"):
+    with pytest.raises(ValueError, match=r"weight list of length 1, but the layer was expecting 2 weights"):
         layer.set_weights([np.zeros((2, 3))])
     with pytest.raises(ValueError, match=r"'bias' has shape \(3,\).*\(4,\)"):
         layer.set_weights([np.zeros((2, 3)), np.zeros(4)])
