@@ -48,10 +48,11 @@ def _data(n=32, seed=0):
 def test_a_custom_linear_layer_trains_to_the_built_in_dense_weights(optimizer, fast):
     x, y = _data()
     models = []
-    for make in (lambda: Linear(3), lambda: layers.Dense(3)):
+    for make in (lambda: Linear(3, dtype="float64"), lambda: layers.Dense(3, dtype="float64")):
         model = keras.Sequential([keras.Input((6,), dtype="float64"), make()])
         models.append(model)
     models[1].set_weights(models[0].get_weights())
+    assert all(w.dtype == np.float64 for model in models for w in model.weights)
     for model in models:
         opt = keras.optimizers.SGD(0.05, momentum=0.9) if optimizer == "sgd_momentum" else keras.optimizers.Adam(0.01)
         model.compile(optimizer=opt, loss="mse")
@@ -136,3 +137,24 @@ def test_add_loss_enters_the_loss_and_its_gradient():
     kernel = plain.get_weights()[0] - 0.01 * x.T @ grad_out
     np.testing.assert_allclose(penalized.get_weights()[0], kernel, rtol=1e-10)
     assert penalized.layers[1].losses  # the last call's added loss
+
+
+@keras.saving.register_keras_serializable(package="autodiff_tests")
+class SavedLinear(Linear):
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_a_custom_layer_saves_loads_and_resumes_exactly(tmp_path, suffix):
+    x, y = _data()
+    model = keras.Sequential([keras.Input((6,)), SavedLinear(4), layers.ReLU(), SavedLinear(3)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    model.save(tmp_path / f"m{suffix}")
+    loaded = keras.models.load_model(tmp_path / f"m{suffix}")
+    assert isinstance(loaded.layers[0], SavedLinear) and loaded.layers[0].units == 4
+    for m in (model, loaded):
+        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)

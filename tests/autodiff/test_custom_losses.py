@@ -26,7 +26,10 @@ class SmoothedCrossentropy(keras.losses.Loss):
 
 def _model():
     keras.utils.set_random_seed(3)
-    return keras.Sequential([keras.Input((4,), dtype="float64"), layers.Dense(3, activation="tanh"), layers.Dense(2)])
+    f64 = {"dtype": "float64"}
+    return keras.Sequential(
+        [keras.Input((4,), **f64), layers.Dense(3, activation="tanh", **f64), layers.Dense(2, **f64)]
+    )
 
 
 @pytest.mark.parametrize("loss", [squared_error, SquaredError()], ids=["function", "subclass"])
