@@ -31,6 +31,8 @@ KERAS_LAYERS_WITHOUT_BUILD_CONFIG = frozenset(
     {
         "InputLayer",
         "Activation",
+        "ActivityRegularization",
+        "Identity",
         "AveragePooling2D",
         "Dropout",
         "ELU",
