@@ -17,7 +17,7 @@ class Identity(Layer):
 
     Example:
         >>> Identity()(np.arange(3.0))
-        array([0., 1., 2.])
+        array([0., 1., 2.], dtype=float32)
     """
 
     splittable_inference = True
@@ -50,9 +50,9 @@ class ActivityRegularization(Layer):
     Example:
         >>> layer = ActivityRegularization(l1=0.1)
         >>> layer(np.array([[1.0, -2.0]]))
-        array([[ 1., -2.]])
-        >>> float(layer.activity_regularizer(np.array([[1.0, -2.0]])))
-        0.30000000000000004
+        array([[ 1., -2.]], dtype=float32)
+        >>> round(float(layer.activity_regularizer(np.array([[1.0, -2.0]]))), 6)
+        0.3
     """
 
     splittable_inference = True

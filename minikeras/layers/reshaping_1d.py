@@ -222,7 +222,7 @@ class UpSampling1D(Layer):
 
     Example:
         >>> UpSampling1D(2)(np.array([[[1.0], [2.0]]]))[0, :, 0]
-        array([1., 1., 2., 2.])
+        array([1., 1., 2., 2.], dtype=float32)
     """
 
     splittable_inference = True
