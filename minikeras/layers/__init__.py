@@ -5,9 +5,12 @@ from minikeras.layers.base import Layer
 from minikeras.layers.convolutional import Conv2D
 from minikeras.layers.core import Activation, Dense, Flatten, Input, InputLayer
 from minikeras.layers.input_spec import InputSpec
+from minikeras.layers.layer_normalization import LayerNormalization, UnitNormalization
+from minikeras.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from minikeras.layers.normalization import BatchNormalization
 from minikeras.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from minikeras.layers.regularization import Dropout
+from minikeras.layers.rescaling import Rescaling
 from minikeras.layers.reshaping import Reshape, ZeroPadding2D
 
 # Keras's aliases.
@@ -39,6 +42,13 @@ ALL_LAYERS: dict[str, type] = {
         Reshape,
         Softmax,
         ZeroPadding2D,
+        GaussianDropout,
+        GaussianNoise,
+        LayerNormalization,
+        Rescaling,
+        SpatialDropout1D,
+        SpatialDropout2D,
+        UnitNormalization,
     )
 }
 
@@ -69,4 +79,5 @@ __all__ = [
     "Reshape",
     "Softmax",
     "ZeroPadding2D",
+    "GaussianDropout",
 ]
