@@ -20,7 +20,9 @@ from minikeras.utils.random import global_rng
 
 def _check_seed(seed: Any, layer_name: str) -> int | None:
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"seed of layer '{layer_name}' must be a non-negative integer or None. Received: seed={seed!r}")
+        raise ValueError(
+            f"seed of layer '{layer_name}' must be a non-negative integer or None. Received: seed={seed!r}"
+        )
     return None if seed is None else int(seed)
 
 

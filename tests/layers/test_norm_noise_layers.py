@@ -35,7 +35,8 @@ def test_forward_and_backward_match_keras(name):
     np.testing.assert_allclose(y, GOLDEN[f"{name}/y"], rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(layer.backward(g), GOLDEN[f"{name}/dx"], rtol=1e-5, atol=1e-5)
     for i, weight_name in enumerate(layer.weight_names):
-        np.testing.assert_allclose(layer.grads[weight_name.split("/")[-1]], GOLDEN[f"{name}/dw{i}"], rtol=1e-5, atol=1e-4)
+        grad = layer.grads[weight_name.split("/")[-1]]
+        np.testing.assert_allclose(grad, GOLDEN[f"{name}/dw{i}"], rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
