@@ -36,6 +36,12 @@ def _axes_in_range(axis: int | list[int], input_shape: tuple, layer_name: str) -
     return [a % ndim for a in axes]
 
 
+def _min_rank(axis: int | list[int]) -> int:
+    """The smallest rank that has every axis of `axis` (axis 2 needs rank 3, axis -2 rank 2)."""
+    axes = [axis] if isinstance(axis, int) else axis
+    return max([1] + [a + 1 if a >= 0 else -a for a in axes])
+
+
 class LayerNormalization(Layer):
     """Normalizes each sample over `axis` to zero mean and unit variance, then scales and shifts it.
 
@@ -134,7 +140,8 @@ class LayerNormalization(Layer):
             if self.center and not self.rms_scaling
             else None
         )
-        self.input_spec = InputSpec(ndim=len(input_shape), axes={a: input_shape[a] for a in self.axis})
+        # As Keras's computation: any rank that has the axes, with the weights' sizes on them.
+        self.input_spec = InputSpec(min_ndim=_min_rank(self.axis), axes={a: input_shape[a] for a in self.axis})
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         _axes_in_range(self.axis, input_shape, self.name)
@@ -223,6 +230,7 @@ class UnitNormalization(Layer):
         self.axis: int | list[int] = _check_axis(
             axis, "Invalid value for `axis` argument: expected an int or a list/tuple of ints. Received: axis=%r"
         )
+        self.input_spec = InputSpec(min_ndim=_min_rank(self.axis))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         _axes_in_range(self.axis, input_shape, self.name)
