@@ -15,9 +15,10 @@ class Rescaling(Layer):
 
     Shapes: x and y `(batch, ...)`. `scale` and `offset` are numbers or lists of
     numbers that broadcast over the last axes of x (e.g. one value per channel of
-    a channels_last image; Keras reshapes a list scale to `(channels, 1, 1)` only when
-    its global image data format is channels_first, which minikeras does not have). Backward: `dL/dx = g * scale`, summed back to x's
-    shape where the scale broadcast x out. The layer has no weights.
+    a channels_last image; Keras reshapes a list scale to `(channels, 1, 1)` only
+    when its global image data format is channels_first, which minikeras does not
+    have). Backward: `dL/dx = g * scale`, summed back to x's shape where the scale
+    broadcast x out. The layer has no weights.
 
     Args:
         scale: a number or a list of numbers.
