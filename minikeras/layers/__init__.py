@@ -6,10 +6,13 @@ from minikeras.layers.convolutional import Conv2D
 from minikeras.layers.core import Activation, Dense, Flatten, Input, InputLayer
 from minikeras.layers.cropping import Cropping2D
 from minikeras.layers.input_spec import InputSpec
+from minikeras.layers.layer_normalization import LayerNormalization, UnitNormalization
+from minikeras.layers.noise import GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from minikeras.layers.normalization import BatchNormalization
 from minikeras.layers.passthrough import ActivityRegularization, Identity
 from minikeras.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from minikeras.layers.regularization import Dropout
+from minikeras.layers.rescaling import Rescaling
 from minikeras.layers.reshaping import Reshape, ZeroPadding2D
 from minikeras.layers.reshaping_1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from minikeras.layers.upsampling import UpSampling2D
@@ -52,6 +55,13 @@ ALL_LAYERS: dict[str, type] = {
         UpSampling2D,
         ZeroPadding1D,
         ZeroPadding2D,
+        GaussianDropout,
+        GaussianNoise,
+        LayerNormalization,
+        Rescaling,
+        SpatialDropout1D,
+        SpatialDropout2D,
+        UnitNormalization,
     )
 }
 
@@ -91,4 +101,5 @@ __all__ = [
     "UpSampling2D",
     "ZeroPadding1D",
     "ZeroPadding2D",
+    "GaussianDropout",
 ]

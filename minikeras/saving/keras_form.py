@@ -43,8 +43,15 @@ KERAS_LAYERS_WITHOUT_BUILD_CONFIG = frozenset(
         "ReLU",
         "Reshape",
         "Softmax",
+        "UnitNormalization",
+        "GaussianNoise",
+        "GaussianDropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
     }
 )
+# Keras layers whose config keeps the dtype as a plain name rather than a DTypePolicy entry.
+KERAS_LAYERS_WITH_DTYPE_NAME = frozenset({"InputLayer", "SpatialDropout1D", "SpatialDropout2D"})
 _VARIANCE_SCALING_OPTIONS = {"input_axes": None, "output_axes": None}
 KERAS_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "keras.initializers": {
@@ -85,7 +92,7 @@ def keras_layer_config(builtin_class: str | None, config: dict) -> dict:
     config = dict(config)
     # Keras 3 never writes a layer's `input_shape`: the model's InputLayer entry carries it.
     config.pop("batch_input_shape", None)
-    if builtin_class != "InputLayer" and isinstance(config.get("dtype"), str):
+    if builtin_class not in KERAS_LAYERS_WITH_DTYPE_NAME and isinstance(config.get("dtype"), str):
         config["dtype"] = dtype_policy(config["dtype"])
     for key, value in KERAS_LAYER_OPTIONS.get(builtin_class or "", {}).items():
         config.setdefault(key, value)

@@ -231,6 +231,62 @@ CASES = {
         (2, 13),
         r"^The total size of the tensor must be unchanged: layer 'probe' \(Reshape\).*\(13,\) \(13 values\)",
     ),
+    "layer_norm_last_axis": (
+        lambda: layers.LayerNormalization(**F64),
+        (2, 4),
+        (3, 5, 4),
+        (2, 5),
+        KERAS + r"expected axis -1 of input shape to have value 4, but received input with shape \(2, 5\)$",
+    ),
+    "layer_norm_two_axes": (
+        lambda: layers.LayerNormalization(axis=[1, 2], scale=False, **F64),
+        (2, 3, 4),
+        (1, 3, 4, 2),
+        (2, 3),
+        KERAS + r"expected min_ndim=3, found ndim=2. Full shape received: \(2, 3\)$",
+    ),
+    "unit_norm": (
+        lambda: layers.UnitNormalization(axis=2, **F64),
+        (2, 3, 4),
+        (1, 2, 5, 2),
+        (2, 3),
+        KERAS + r"expected min_ndim=3, found ndim=2",
+    ),
+    "rescaling": (
+        lambda: layers.Rescaling(0.5, offset=1.0, **F64),
+        (2, 3),
+        (4, 2, 3),
+        (),
+        KERAS + r"expected min_ndim=1",
+    ),
+    "gaussian_noise": (
+        lambda: layers.GaussianNoise(0.1, seed=1, **F64),
+        (2, 3),
+        (4,),
+        (),
+        KERAS + r"expected min_ndim=1",
+    ),
+    "gaussian_dropout": (
+        lambda: layers.GaussianDropout(0.1, seed=1, **F64),
+        (2, 3),
+        (2, 3, 4),
+        (),
+        KERAS + r"expected min_ndim=1",
+    ),
+    "spatial_dropout_1d": (
+        lambda: layers.SpatialDropout1D(0.3, seed=1, **F64),
+        (2, 3, 4),
+        (1, 5, 2),
+        (2, 3),
+        KERAS + r"expected ndim=3, found ndim=2. Full shape received: \(2, 3\)$",
+    ),
+    "spatial_dropout_2d": (
+        lambda: layers.SpatialDropout2D(0.3, data_format="channels_first", seed=1, **F64),
+        (2, 3, 4, 4),
+        (1, 2, 5, 3),
+        (2, 3, 4),
+        KERAS + r"expected ndim=4, found ndim=3",
+    ),
 }
 
 
@@ -262,8 +318,11 @@ def test_a_second_call_on_another_compatible_shape_runs_forward_and_backward(cas
     upstream = rng.normal(size=y.shape)
     grad_x = layer.backward(upstream)
     assert grad_x.shape == x.shape
-    if isinstance(layer, layers.Dropout):  # a new mask every call: the gradient is the mask of this call
+    if isinstance(layer, (layers.Dropout, layers.GaussianDropout)):  # a new mask every call: this call's mask
         np.testing.assert_allclose(grad_x, upstream * (y / x))
+        return
+    if isinstance(layer, layers.GaussianNoise):  # additive noise, new every call: the gradient passes through
+        np.testing.assert_array_equal(grad_x, upstream)
         return
 
     def loss():
