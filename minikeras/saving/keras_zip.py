@@ -128,7 +128,8 @@ def read_model(filepath: str | io.BytesIO, custom_objects=None, compile: bool = 
         budget = weights_h5.declared_weight_values(weights_file) if weights_file is not None else 0
         with weight_allocation_limit(budget):
             model = serialization.model_from_config(config, custom_objects)
-        if compile and isinstance(config.get("compile_config"), dict):
+        # An uncompiled Keras model writes `"compile_config": {}`: nothing to compile then.
+        if compile and isinstance(config.get("compile_config"), dict) and config["compile_config"]:
             serialization.compile_from_config(model, config["compile_config"], custom_objects)
         if weights_file is not None:
             weights_h5.read_weights(weights_file, model)

@@ -229,3 +229,13 @@ def test_nested_sequential_models_travel_both_ways(tmp_path, suffix):
     loaded = minikeras.models.load_model(tmp_path / f"theirs{suffix}", compile=False)
     assert [type(layer).__name__ for layer in loaded.layers] == ["Sequential", "Dense"]
     np.testing.assert_allclose(loaded.predict(x, verbose=0), np.asarray(k_model.predict(x, verbose=0)), atol=1e-6)
+
+
+def test_an_uncompiled_keras_file_loads_uncompiled(tmp_path):
+    # Keras 3 writes "compile_config": {} for a model never compiled.
+    k_model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    k_model.save(tmp_path / "uncompiled.keras")
+    loaded = minikeras.models.load_model(tmp_path / "uncompiled.keras")
+    assert not loaded.compiled
+    x = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), np.asarray(k_model.predict(x, verbose=0)), atol=1e-6)
