@@ -22,11 +22,90 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
 
-def _value_of(other: Any) -> Any:
-    return other.value if isinstance(other, Variable) else other
+class ValueArithmetic:
+    """The arithmetic and ordering of a variable-like object: each operator computes with its value
+    (`_operand()`) and gives a plain value, never a variable, as Keras's variables do. Shared by
+    `Variable` and the optimizers' `LearningRateVariable`."""
+
+    def _operand(self) -> Any:
+        raise NotImplementedError
+
+    def __neg__(self) -> Any:
+        return -self._operand()
+
+    def __pos__(self) -> Any:
+        return +self._operand()
+
+    def __abs__(self) -> Any:
+        return abs(self._operand())
+
+    def __add__(self, other: Any) -> Any:
+        return self._operand() + _operand_of(other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _operand_of(other) + self._operand()
+
+    def __sub__(self, other: Any) -> Any:
+        return self._operand() - _operand_of(other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _operand_of(other) - self._operand()
+
+    def __mul__(self, other: Any) -> Any:
+        return self._operand() * _operand_of(other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _operand_of(other) * self._operand()
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._operand() / _operand_of(other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _operand_of(other) / self._operand()
+
+    def __floordiv__(self, other: Any) -> Any:
+        return self._operand() // _operand_of(other)
+
+    def __rfloordiv__(self, other: Any) -> Any:
+        return _operand_of(other) // self._operand()
+
+    def __mod__(self, other: Any) -> Any:
+        return self._operand() % _operand_of(other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return _operand_of(other) % self._operand()
+
+    def __pow__(self, other: Any) -> Any:
+        return self._operand() ** _operand_of(other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _operand_of(other) ** self._operand()
+
+    def __matmul__(self, other: Any) -> Any:
+        return self._operand() @ _operand_of(other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _operand_of(other) @ self._operand()
+
+    def __lt__(self, other: Any) -> Any:
+        return self._operand() < _operand_of(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._operand() <= _operand_of(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._operand() > _operand_of(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._operand() >= _operand_of(other)
 
 
-class Variable:
+def _operand_of(other: Any) -> Any:
+    """What an operand computes with: the value of a variable-like object, anything else as it is."""
+    return other._operand() if isinstance(other, ValueArithmetic) else other
+
+
+class Variable(ValueArithmetic):
     """A named array with Keras's variable API.
 
     Args:
@@ -48,6 +127,9 @@ class Variable:
         self.path = path or name
 
     # ----------------------------------------------------------------- value
+    def _operand(self) -> np.ndarray:
+        return self._array
+
     @property
     def value(self) -> np.ndarray:
         """The array itself (changes with every `assign` and optimizer step)."""
@@ -83,7 +165,7 @@ class Variable:
 
         Inside a traced `call` a value may carry autodiff bookkeeping; only its number is stored.
         """
-        value = np.asarray(untraced(_value_of(value)))
+        value = np.asarray(untraced(_operand_of(value)))
         if value.shape != self._array.shape and not (value.size == 1 and self._array.size == 1):
             raise ValueError(
                 f"The shape of the target variable and the shape of the target value in `variable.assign(value)` "
@@ -95,11 +177,11 @@ class Variable:
 
     def assign_add(self, value: ArrayLike) -> Variable:
         """Add `value` to the variable in place; return the variable."""
-        return self.assign(self._array + np.asarray(untraced(_value_of(value))))
+        return self.assign(self._array + np.asarray(untraced(_operand_of(value))))
 
     def assign_sub(self, value: ArrayLike) -> Variable:
         """Subtract `value` from the variable in place; return the variable."""
-        return self.assign(self._array - np.asarray(untraced(_value_of(value))))
+        return self.assign(self._array - np.asarray(untraced(_operand_of(value))))
 
     # ------------------------------------------------------- numpy interplay
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
@@ -112,7 +194,7 @@ class Variable:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         # Keras's variables have no item assignment; minikeras's weights always had it (`w[...] = v`).
-        self._array[index] = _value_of(value)
+        self._array[index] = _operand_of(value)
 
     def __len__(self) -> int:
         return len(self._array)
@@ -128,73 +210,6 @@ class Variable:
 
     def __repr__(self) -> str:
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={self._array!r}>"
-
-    # Arithmetic gives plain values: `x @ w + b` with variables is what it is with their arrays.
-    def __neg__(self) -> Any:
-        return -self._array
-
-    def __pos__(self) -> Any:
-        return +self._array
-
-    def __abs__(self) -> Any:
-        return abs(self._array)
-
-    def __add__(self, other: Any) -> Any:
-        return self._array + _value_of(other)
-
-    def __radd__(self, other: Any) -> Any:
-        return _value_of(other) + self._array
-
-    def __sub__(self, other: Any) -> Any:
-        return self._array - _value_of(other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return _value_of(other) - self._array
-
-    def __mul__(self, other: Any) -> Any:
-        return self._array * _value_of(other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return _value_of(other) * self._array
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._array / _value_of(other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return _value_of(other) / self._array
-
-    def __floordiv__(self, other: Any) -> Any:
-        return self._array // _value_of(other)
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        return _value_of(other) // self._array
-
-    def __mod__(self, other: Any) -> Any:
-        return self._array % _value_of(other)
-
-    def __pow__(self, other: Any) -> Any:
-        return self._array ** _value_of(other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return _value_of(other) ** self._array
-
-    def __matmul__(self, other: Any) -> Any:
-        return self._array @ _value_of(other)
-
-    def __rmatmul__(self, other: Any) -> Any:
-        return _value_of(other) @ self._array
-
-    def __lt__(self, other: Any) -> Any:
-        return self._array < _value_of(other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._array <= _value_of(other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._array > _value_of(other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._array >= _value_of(other)
 
     # A variable is an object with identity (a dict key, a member of var_list), compared by `is`,
     # as Keras's are; `==` between values is `ops.equal` / `np.equal`.

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.variables import ValueArithmetic
+
 # Keras's words for a learning rate of the wrong kind (the optimizer's constructor and setter use them).
 WRONG_KIND = (
     "Argument `learning_rate` should be float, or an instance of LearningRateSchedule, or a callable "
@@ -48,11 +50,11 @@ def to_rate(value: Any) -> float:
 
 
 def _plain(other: Any) -> Any:
-    """`other` with any learning-rate variable replaced by its value, for arithmetic."""
-    return other._value if isinstance(other, LearningRateVariable) else other
+    """`other` with any variable replaced by the value it computes with."""
+    return other._operand() if isinstance(other, ValueArithmetic) else other
 
 
-class LearningRateVariable:
+class LearningRateVariable(ValueArithmetic):
     """The learning rate of an optimizer created with a number (Keras's `learning_rate` variable).
 
     Args:
@@ -83,6 +85,10 @@ class LearningRateVariable:
     def __init__(self, value: Any, optimizer_name: str) -> None:
         self._value = to_rate(value)
         self.path = f"{optimizer_name}/{self.name}"
+
+    def _operand(self) -> float:
+        # Arithmetic uses the exact float given (the steps compute with it), not the float32 of `numpy()`.
+        return self._value
 
     # ------------------------------------------------------------- read, write
     @property
@@ -137,73 +143,9 @@ class LearningRateVariable:
     def __repr__(self) -> str:
         return f"<LearningRateVariable path={self.path}, shape=(), dtype={self.dtype}, value={self._value!r}>"
 
-    # ------------------------------------------------------ arithmetic
-    def __neg__(self) -> float:
-        return -self._value
-
-    def __pos__(self) -> float:
-        return self._value
-
-    def __abs__(self) -> float:
-        return abs(self._value)
-
-    def __add__(self, other: Any) -> Any:
-        return self._value + _plain(other)
-
-    def __radd__(self, other: Any) -> Any:
-        return _plain(other) + self._value
-
-    def __sub__(self, other: Any) -> Any:
-        return self._value - _plain(other)
-
-    def __rsub__(self, other: Any) -> Any:
-        return _plain(other) - self._value
-
-    def __mul__(self, other: Any) -> Any:
-        return self._value * _plain(other)
-
-    def __rmul__(self, other: Any) -> Any:
-        return _plain(other) * self._value
-
-    def __truediv__(self, other: Any) -> Any:
-        return self._value / _plain(other)
-
-    def __rtruediv__(self, other: Any) -> Any:
-        return _plain(other) / self._value
-
-    def __floordiv__(self, other: Any) -> Any:
-        return self._value // _plain(other)
-
-    def __rfloordiv__(self, other: Any) -> Any:
-        return _plain(other) // self._value
-
-    def __mod__(self, other: Any) -> Any:
-        return self._value % _plain(other)
-
-    def __rmod__(self, other: Any) -> Any:
-        return _plain(other) % self._value
-
-    def __pow__(self, other: Any) -> Any:
-        return self._value ** _plain(other)
-
-    def __rpow__(self, other: Any) -> Any:
-        return _plain(other) ** self._value
-
-    # ------------------------------------------------------ comparisons
+    # ---------------------------- equality by value (the ordering comes with ValueArithmetic)
     def __eq__(self, other: object) -> Any:
         return self._value == _plain(other)
 
     def __ne__(self, other: object) -> Any:
         return self._value != _plain(other)
-
-    def __lt__(self, other: Any) -> Any:
-        return self._value < _plain(other)
-
-    def __le__(self, other: Any) -> Any:
-        return self._value <= _plain(other)
-
-    def __gt__(self, other: Any) -> Any:
-        return self._value > _plain(other)
-
-    def __ge__(self, other: Any) -> Any:
-        return self._value >= _plain(other)
