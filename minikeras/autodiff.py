@@ -168,13 +168,3 @@ def explicit_layer(layer: Any, x: Any, training: bool) -> Any:
         _explicit_apply = apply
     return _explicit_apply(x, layer, training)
 
-
-def is_traced(value: Any) -> bool:
-    """Whether `value` is a traced value of an autograd trace (False, at no cost, when autograd is not loaded)."""
-    import sys
-
-    if "autograd" not in sys.modules:
-        return False
-    from autograd.tracer import Box
-
-    return isinstance(value, Box)

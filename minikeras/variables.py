@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from minikeras.ops.backend import value_of
+
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
 
@@ -165,7 +167,7 @@ class Variable(ValueArithmetic):
 
         Inside a traced `call` a value may carry autodiff bookkeeping; only its number is stored.
         """
-        value = np.asarray(untraced(_operand_of(value)))
+        value = np.asarray(value_of(_operand_of(value)))
         if value.shape != self._array.shape and not (value.size == 1 and self._array.size == 1):
             raise ValueError(
                 f"The shape of the target variable and the shape of the target value in `variable.assign(value)` "
@@ -177,11 +179,11 @@ class Variable(ValueArithmetic):
 
     def assign_add(self, value: ArrayLike) -> Variable:
         """Add `value` to the variable in place; return the variable."""
-        return self.assign(self._array + np.asarray(untraced(_operand_of(value))))
+        return self.assign(self._array + np.asarray(value_of(_operand_of(value))))
 
     def assign_sub(self, value: ArrayLike) -> Variable:
         """Subtract `value` from the variable in place; return the variable."""
-        return self.assign(self._array - np.asarray(untraced(_operand_of(value))))
+        return self.assign(self._array - np.asarray(value_of(_operand_of(value))))
 
     # ------------------------------------------------------- numpy interplay
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> np.ndarray:
@@ -215,13 +217,3 @@ class Variable(ValueArithmetic):
     # as Keras's are; `==` between values is `ops.equal` / `np.equal`.
     __hash__ = object.__hash__
 
-
-def untraced(value: Any) -> Any:
-    """The plain value inside an autodiff trace's box (autograd imported only if already in use)."""
-    import sys
-
-    if "autograd" in sys.modules:
-        from autograd.tracer import getval
-
-        return getval(value)
-    return value

@@ -31,7 +31,6 @@ import contextlib
 import contextvars
 import inspect
 import math
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
@@ -41,8 +40,9 @@ import numpy as np
 from minikeras import config as _config
 from minikeras import initializers, regularizers
 from minikeras.layers.input_spec import InputSpec
+from minikeras.ops.backend import is_traced, value_of
 from minikeras.utils.naming import to_snake_case, unique_name
-from minikeras.variables import Variable, untraced
+from minikeras.variables import Variable
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, DTypeLike
@@ -426,7 +426,7 @@ class Layer:
     @property
     def losses(self) -> list[float]:
         """The losses the last `call` added (`add_loss`) and the current weight penalties."""
-        added = [float(np.asarray(untraced(value))) for value in self._call_losses]
+        added = [float(np.asarray(value_of(value))) for value in self._call_losses]
         return added + [float(regularizer(self._params[n])) for n, regularizer in self._regularizers.items()]
 
     def _defines_call(self) -> bool:
@@ -485,7 +485,7 @@ class Layer:
         `training=None` means inference, except inside a custom layer's `call` traced for a training
         step, where a layer called without `training` trains too, as Keras passes the mode down.
         """
-        if "autograd" in sys.modules and _autodiff().is_traced(x):
+        if is_traced(x):
             # Called inside a custom layer's call() that is being traced: join that trace.
             in_training = True if training is None else bool(training)
             self.build_for(np.shape(x))

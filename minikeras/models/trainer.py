@@ -28,7 +28,7 @@ from minikeras.callbacks import CallbackList
 from minikeras.fast import work_buffers
 from minikeras.models import compile_utils, data_adapters, interrupt, parallel
 from minikeras.models import data as data_utils
-from minikeras.variables import untraced
+from minikeras.ops.backend import value_of
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -171,7 +171,7 @@ class Trainer:
         total = 0.0
         for layer in self._leaf_layers():
             for value in layer._call_losses:
-                total += float(np.asarray(untraced(value)))
+                total += float(np.asarray(value_of(value)))
         return total
 
     def _regularized(self) -> tuple[bool, bool]:
