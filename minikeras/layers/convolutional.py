@@ -15,6 +15,7 @@ from minikeras.layers.base import (
     normalize_tuple,
 )
 from minikeras.layers.input_spec import InputSpec
+from minikeras.ops import groups as channel_groups
 
 
 def spatial_output_shape(
@@ -214,25 +215,9 @@ class Conv2D(Layer):
         )
         return pads, out_hw
 
-    # The group axis goes first, so that one batched `np.matmul` multiplies every group's pair.
-    # With one group each of these is a reshape without a copy.
-    def _split_columns(self, cols: np.ndarray) -> np.ndarray:
-        """`(rows, taps * in)` -> `(groups, rows, taps * in / groups)`: each group's channels of each tap."""
-        rows, width = cols.shape
-        taps = self.kernel_size[0] * self.kernel_size[1]
-        per_tap = cols.reshape(rows, taps, self.groups, width // (taps * self.groups))
-        return per_tap.transpose(2, 0, 1, 3).reshape(self.groups, rows, -1)
-
-    def _merge_columns(self, grouped: np.ndarray) -> np.ndarray:
-        """The inverse of `_split_columns`: `(groups, rows, taps * in / groups)` -> `(rows, taps * in)`."""
-        groups, rows, _ = grouped.shape
-        taps = self.kernel_size[0] * self.kernel_size[1]
-        return grouped.reshape(groups, rows, taps, -1).transpose(1, 2, 0, 3).reshape(rows, -1)
-
-    def _grouped_kernel(self) -> np.ndarray:
-        """The kernel `(kh, kw, in / groups, filters)` as `(groups, kh * kw * in / groups, filters / groups)`."""
-        per_group = self.kernel.reshape(-1, self.groups, self.filters // self.groups)
-        return per_group.transpose(1, 0, 2)
+    @property
+    def _taps(self) -> int:
+        return self.kernel_size[0] * self.kernel_size[1]
 
     def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
         if self.data_format == "channels_first":
@@ -240,9 +225,9 @@ class Conv2D(Layer):
         n, height, width, _ = x.shape
         pads, out_hw = self._geometry(height, width)
         x_padded = ops.pad_spatial(x, pads)
-        cols = self._split_columns(ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw))
-        # (groups, rows, filters / groups) -> (rows, filters): the groups' filters side by side, in order
-        z = np.matmul(cols, self._grouped_kernel()).transpose(1, 0, 2).reshape(-1, self.filters)
+        cols = ops.im2col(x_padded, self.kernel_size, self.strides, self.dilation_rate, out_hw)
+        cols = channel_groups.group_columns(cols, self._taps, self.groups)  # one batched product over the groups
+        z = channel_groups.ungroup_outputs(np.matmul(cols, channel_groups.group_kernel(self.kernel, self.groups)))
         if self.use_bias:
             z = z + self.bias
         y = self.activation(z)
@@ -264,14 +249,14 @@ class Conv2D(Layer):
         if self.data_format == "channels_first":
             grad = np.moveaxis(grad, 1, -1)
         grad_z = self.activation.gradient(grad.reshape(-1, self.filters), cache["z"], cache["y"])
-        # (rows, filters) -> (groups, rows, filters / groups), matching the grouped columns and kernel
-        grouped_grad_z = grad_z.reshape(len(grad_z), self.groups, -1).transpose(1, 0, 2)
-        # (groups, taps * in / groups, filters / groups), back to Keras's kernel layout
+        grouped_grad_z = channel_groups.group_outputs(grad_z, self.groups)
         grad_kernel = np.matmul(cache["cols"].transpose(0, 2, 1), grouped_grad_z)
-        self.grads["kernel"] = grad_kernel.transpose(1, 0, 2).reshape(self.kernel.shape)
+        self.grads["kernel"] = channel_groups.ungroup_kernel(grad_kernel, self.kernel.shape)
         if self.use_bias:
             self.grads["bias"] = grad_z.sum(axis=0)
-        grad_cols = self._merge_columns(np.matmul(grouped_grad_z, self._grouped_kernel().transpose(0, 2, 1)))
+        grouped_kernel = channel_groups.group_kernel(self.kernel, self.groups)
+        grouped_grad_cols = np.matmul(grouped_grad_z, grouped_kernel.transpose(0, 2, 1))
+        grad_cols = channel_groups.ungroup_columns(grouped_grad_cols, self._taps)
         grad_padded = ops.col2im(
             grad_cols, cache["padded_shape"], self.kernel_size, self.strides, self.dilation_rate, cache["out_hw"]
         )

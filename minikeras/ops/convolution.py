@@ -20,7 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from minikeras.ops import groups as channel_groups
 from minikeras.ops.backend import differentiable
+from minikeras.ops.windows import padding_amounts
 
 Pads = Sequence[tuple[int, int]]
 
@@ -36,16 +38,9 @@ def tuple_argument(value: Any, rank: int, name: str) -> tuple[int, ...]:
 def padding_pairs(
     spatial: Sequence[int], window: Sequence[int], strides: Sequence[int], dilation: Sequence[int], padding: str
 ) -> list[tuple[int, int]]:
-    """The `(before, after)` padding per spatial axis: none for "valid"; for "same", enough for
-    `ceil(length / stride)` outputs, the odd one after (as Keras and TensorFlow pad)."""
-    if padding == "valid":
-        return [(0, 0)] * len(spatial)
-    pairs = []
-    for length, k, s, d in zip(spatial, window, strides, dilation):
-        out = -(-length // s)
-        total = max((out - 1) * s + (k - 1) * d + 1 - length, 0)
-        pairs.append((total // 2, total - total // 2))
-    return pairs
+    """The `(before, after)` padding per spatial axis (`windows.padding_amounts` along each): none for
+    "valid"; for "same", enough for `ceil(length / stride)` outputs, the odd one after (as Keras pads)."""
+    return [padding_amounts(n, k, s, padding, d) for n, k, s, d in zip(spatial, window, strides, dilation)]
 
 
 def _geometry(
@@ -88,42 +83,30 @@ def _columns(x: np.ndarray, window, strides, dilation, pads) -> tuple[np.ndarray
     return np.stack([padded[lead + read] for read in reads], axis=-2), out
 
 
-def _grouped_kernel(kernel: np.ndarray, groups: int) -> np.ndarray:
-    """`(*window, cin_g, cout)` -> `(groups, offsets * cin_g, cout_g)`."""
-    offsets = math.prod(kernel.shape[:-2])
-    cin_g, cout = kernel.shape[-2:]
-    k = kernel.reshape(offsets, cin_g, groups, cout // groups)
-    return k.transpose(2, 0, 1, 3).reshape(groups, offsets * cin_g, cout // groups)
-
-
-def _grouped_columns(cols: np.ndarray, groups: int) -> np.ndarray:
-    """`(batch, *out, offsets, cin)` -> `(groups, batch * out, offsets * cin_g)`."""
-    rows, offsets, cin = math.prod(cols.shape[:-2]), cols.shape[-2], cols.shape[-1]
-    c = cols.reshape(rows, offsets, groups, cin // groups)
-    return c.transpose(2, 0, 1, 3).reshape(groups, rows, offsets * (cin // groups))
+def _grouped_columns(x: np.ndarray, kernel: np.ndarray, strides, dilation, pads) -> tuple[np.ndarray, tuple]:
+    """The im2col matrix of `x` split by channel group, `(groups, rows, offsets * in / groups)`, and the output's
+    spatial shape."""
+    cols, out = _columns(x, kernel.shape[:-2], strides, dilation, pads)
+    rows, offsets = math.prod(cols.shape[:-2]), cols.shape[-2]
+    groups = x.shape[-1] // kernel.shape[-2]
+    return channel_groups.group_columns(cols.reshape(rows, -1), offsets, groups), out
 
 
 def _conv_forward(x: np.ndarray, kernel: np.ndarray, strides, dilation, pads) -> np.ndarray:
     groups = x.shape[-1] // kernel.shape[-2]
-    cols, out = _columns(x, kernel.shape[:-2], strides, dilation, pads)
-    y = np.matmul(_grouped_columns(cols, groups), _grouped_kernel(kernel, groups))  # (groups, rows, cout_g)
-    return y.transpose(1, 0, 2).reshape((x.shape[0], *out, kernel.shape[-1]))
-
-
-def _grouped_grad(g: np.ndarray, groups: int) -> np.ndarray:
-    """`(batch, *out, cout)` -> `(groups, rows, cout_g)`."""
-    rows = math.prod(g.shape[:-1])
-    return g.reshape(rows, groups, g.shape[-1] // groups).transpose(1, 0, 2)
+    cols, out = _grouped_columns(x, kernel, strides, dilation, pads)
+    y = np.matmul(cols, channel_groups.group_kernel(kernel, groups))  # (groups, rows, cout / groups)
+    return channel_groups.ungroup_outputs(y).reshape((x.shape[0], *out, kernel.shape[-1]))
 
 
 def _conv_vjp_input(ans, x, kernel, strides, dilation, pads):
     def vjp(g: np.ndarray) -> np.ndarray:
         groups = x.shape[-1] // kernel.shape[-2]
         window = kernel.shape[:-2]
-        offsets, cin_g = math.prod(window), kernel.shape[-2]
-        grad_cols = np.matmul(_grouped_grad(g, groups), _grouped_kernel(kernel, groups).transpose(0, 2, 1))
-        grad_cols = grad_cols.reshape(groups, -1, offsets, cin_g).transpose(1, 2, 0, 3)  # rows, offsets, groups, cin_g
-        grad_cols = grad_cols.reshape((*g.shape[:-1], offsets, x.shape[-1]))
+        offsets = math.prod(window)
+        grouped_grad = channel_groups.group_outputs(g.reshape(-1, g.shape[-1]), groups)
+        grad_cols = np.matmul(grouped_grad, channel_groups.group_kernel(kernel, groups).transpose(0, 2, 1))
+        grad_cols = channel_groups.ungroup_columns(grad_cols, offsets).reshape((*g.shape[:-1], offsets, x.shape[-1]))
         padded_shape = (x.shape[0], *(n + lo + hi for n, (lo, hi) in zip(x.shape[1:-1], pads)), x.shape[-1])
         grad = np.zeros(padded_shape, dtype=np.result_type(g, kernel))
         _, reads = _geometry(x.shape[1:-1], window, strides, dilation, pads)
@@ -137,11 +120,9 @@ def _conv_vjp_input(ans, x, kernel, strides, dilation, pads):
 def _conv_vjp_kernel(ans, x, kernel, strides, dilation, pads):
     def vjp(g: np.ndarray) -> np.ndarray:
         groups = x.shape[-1] // kernel.shape[-2]
-        cols, _ = _columns(x, kernel.shape[:-2], strides, dilation, pads)
-        grad = np.matmul(_grouped_columns(cols, groups).transpose(0, 2, 1), _grouped_grad(g, groups))
-        offsets, cin_g, cout = math.prod(kernel.shape[:-2]), kernel.shape[-2], kernel.shape[-1]
-        grad = grad.reshape(groups, offsets, cin_g, cout // groups).transpose(1, 2, 0, 3)
-        return grad.reshape(kernel.shape)
+        cols, _ = _grouped_columns(x, kernel, strides, dilation, pads)
+        grad = np.matmul(cols.transpose(0, 2, 1), channel_groups.group_outputs(g.reshape(-1, g.shape[-1]), groups))
+        return channel_groups.ungroup_kernel(grad, kernel.shape)
 
     return vjp
 
