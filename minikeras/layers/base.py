@@ -562,6 +562,28 @@ def normalize_tuple(value: Any, n: int, argument: str, layer_name: str, allow_ze
     return values
 
 
+def normalize_border(value: Any, argument: str, layer_name: str) -> tuple[tuple[int, int], tuple[int, int]]:
+    """An amount added or removed at the image borders (`ZeroPadding2D`'s `padding`, `Cropping2D`'s
+    `cropping`): an int, a pair `(rows, cols)` or a pair of pairs `((top, bottom), (left, right))`, as
+    `((top, bottom), (left, right))`; or raise naming the layer."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        rows = cols = (int(value), int(value))
+    else:
+        try:
+            if isinstance(value, str):
+                raise TypeError
+            rows, cols = value
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"`{argument}` should have two elements. Received: {argument}={value!r}. The {argument} of layer "
+                f"'{layer_name}' is an int, a pair (rows, cols) or a pair of pairs ((top, bottom), (left, right))."
+            ) from None
+    return (
+        normalize_tuple(rows, 2, argument, layer_name, allow_zero=True),
+        normalize_tuple(cols, 2, argument, layer_name, allow_zero=True),
+    )
+
+
 def normalize_padding(value: str, layer_name: str) -> str:
     """Return "valid" or "same" (case-insensitive), or raise naming the layer."""
     padding = value.lower() if isinstance(value, str) else value

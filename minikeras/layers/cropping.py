@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.layers.base import Layer, normalize_data_format, normalize_tuple
+from minikeras.layers.base import Layer, normalize_border, normalize_data_format
 
 
 class Cropping2D(Layer):
@@ -41,25 +41,7 @@ class Cropping2D(Layer):
     ) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
-        self.cropping = self._normalize_cropping(cropping)
-
-    def _normalize_cropping(self, cropping: Any) -> tuple[tuple[int, int], tuple[int, int]]:
-        if isinstance(cropping, (int, np.integer)) and not isinstance(cropping, bool):
-            rows = cols = (int(cropping), int(cropping))
-        else:
-            try:
-                if isinstance(cropping, str):
-                    raise TypeError
-                rows, cols = cropping
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"`cropping` should have two elements. Received: cropping={cropping}. The cropping of layer "
-                    f"'{self.name}' is an int, a pair (rows, cols) or a pair of pairs ((top, bottom), (left, right))."
-                ) from None
-        return (
-            normalize_tuple(rows, 2, "cropping", self.name, allow_zero=True),
-            normalize_tuple(cols, 2, "cropping", self.name, allow_zero=True),
-        )
+        self.cropping = normalize_border(cropping, "cropping", self.name)
 
     @property
     def _axes(self) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.layers.base import Layer, normalize_data_format, normalize_tuple
+from minikeras.layers.base import Layer, normalize_border, normalize_data_format
 
 
 class ZeroPadding2D(Layer):
@@ -42,23 +42,7 @@ class ZeroPadding2D(Layer):
     ) -> None:
         super().__init__(**kwargs)
         self.data_format = normalize_data_format(data_format, self.name)
-        self.padding = self._normalize_padding(padding)
-
-    def _normalize_padding(self, padding) -> tuple[tuple[int, int], tuple[int, int]]:
-        if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
-            rows = cols = (padding, padding)
-        else:
-            try:
-                rows, cols = padding
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"`padding` should have two elements. Received: padding={padding!r}. The padding of layer "
-                    f"'{self.name}' is an int, a pair (rows, cols) or a pair of pairs ((top, bottom), (left, right))."
-                ) from None
-        return (
-            normalize_tuple(rows, 2, "padding", self.name, allow_zero=True),
-            normalize_tuple(cols, 2, "padding", self.name, allow_zero=True),
-        )
+        self.padding = normalize_border(padding, "padding", self.name)
 
     @property
     def _axes(self) -> tuple[int, int]:
