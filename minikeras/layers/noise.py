@@ -15,15 +15,7 @@ import numpy as np
 from minikeras.layers.base import Layer, normalize_data_format
 from minikeras.layers.input_spec import InputSpec
 from minikeras.layers.regularization import Dropout, _is_real
-from minikeras.utils.random import global_rng
-
-
-def _check_seed(seed: Any, layer_name: str) -> int | None:
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(
-            f"seed of layer '{layer_name}' must be a non-negative integer or None. Received: seed={seed!r}"
-        )
-    return None if seed is None else int(seed)
+from minikeras.utils.random import check_seed, global_rng
 
 
 def _check_unit_interval(value: Any, argument: str, layer_name: str) -> float:
@@ -43,7 +35,7 @@ class _NoiseLayer(Layer):
 
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.seed = _check_seed(seed, self.name)
+        self.seed = check_seed(seed, self.name)
         self._rng = None if self.seed is None else np.random.default_rng(self.seed)
 
     def _generator(self) -> np.random.Generator:

@@ -10,7 +10,7 @@ import numpy as np
 
 from minikeras.layers.base import Layer
 from minikeras.layers.input_spec import InputSpec
-from minikeras.utils.random import global_rng
+from minikeras.utils.random import check_seed, global_rng
 
 
 class Dropout(Layer):
@@ -57,12 +57,8 @@ class Dropout(Layer):
                 "Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
                 f"Received: rate={rate!r} (layer '{self.name}'; 1 would drop everything)."
             )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(
-                f"seed of layer '{self.name}' must be a non-negative integer or None. Received: seed={seed!r}"
-            )
+        self.seed = check_seed(seed, self.name)
         self.rate = float(rate)
-        self.seed = None if seed is None else int(seed)
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self._rng = None if seed is None else np.random.default_rng(self.seed)
 

@@ -39,3 +39,12 @@ def make_rng(seed: int | None) -> np.random.Generator:
     if seed is None:
         return global_rng()
     return np.random.default_rng(seed)
+
+
+def check_seed(seed: object, layer_name: str) -> int | None:
+    """A layer's `seed` argument as an int (or None), or a ValueError naming the layer."""
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(
+            f"seed of layer '{layer_name}' must be a non-negative integer or None. Received: seed={seed!r}"
+        )
+    return None if seed is None else int(seed)
