@@ -203,7 +203,7 @@ class Sequential(Trainer):
         if not self.built:
             self.build(input_shape)
         else:
-            self._check_input(input_shape)
+            self.check_input_shape(input_shape)
 
     def _prepare_input(self, x, cast: bool = True) -> np.ndarray:
         """Check `x` against the model's input, building the model from it if needed.
@@ -217,20 +217,13 @@ class Sequential(Trainer):
             raise ValueError(f"Sequential model '{self.name}' has no layers; add some before using it.")
         if not self.built:
             self.build(self.input_shape or (None, *x.shape[1:]))
-        self._check_input(x.shape)
+        self.check_input_shape(x.shape)
         return x.astype(self.input_dtype, copy=False) if cast else x
 
-    def _check_input(self, shape: Sequence[int | None]) -> None:
-        """Raise the first layer's error if an input of `shape` does not fit the layers.
-
-        As in Keras, what is fixed is what the weights fix (a Dense's last axis, a Conv2D's
-        channels), not the shape the model was built for: a convolutional model built on 28x28
-        images also runs on 32x32 ones.
-        """
-        self.check_input_shape(shape)
-
     def check_input_shape(self, input_shape: Sequence[int | None]) -> None:
-        """Check an input of `input_shape` against every layer in turn (the `Layer` contract)."""
+        """Raise the first layer's error if an input of `input_shape` does not fit the layers (the `Layer`
+        contract). As in Keras, what is fixed is what the weights fix (a Dense's last axis, a Conv2D's
+        channels), not the shape the model was built for: a model built on 28x28 images runs on 32x32 ones."""
         shape = tuple(input_shape)
         for layer in self._layers:
             layer.check_input_shape(shape)
